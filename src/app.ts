@@ -1,0 +1,39 @@
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify'
+import compress from '@fastify/compress'
+import type { AppConfig } from './config.js'
+import healthRoutes from './health/routes.js'
+import ingestRoutes from './ingest/routes.js'
+import db from './plugins/db.js'
+import lifecycle from './plugins/lifecycle.js'
+import problemErrors from './plugins/problem-errors.js'
+import writer from './plugins/writer.js'
+
+export interface BuildOptions {
+  /** Fastify's logger option; tests pass false. */
+  logger?: FastifyServerOptions['logger']
+}
+
+/** Builds the API from a config object: no listening, no signals, no side effects on import. */
+export async function buildApp (config: AppConfig, options: BuildOptions = {}): Promise<FastifyInstance> {
+  if (config.databaseUrl === undefined) throw new Error('buildApp needs config.databaseUrl (server.ts starts the embedded database)')
+  const app = Fastify({
+    logger: options.logger ?? { level: config.logLevel },
+    bodyLimit: config.bodyLimit,
+    // Above the load balancer's idle timeout, so it never reuses a connection this side just closed.
+    keepAliveTimeout: config.keepAliveTimeoutS * 1000,
+    requestIdHeader: 'x-request-id',
+    return503OnClosing: true
+  })
+
+  await app.register(problemErrors)
+  await app.register(lifecycle)
+  await app.register(db, { config })
+  await app.register(writer, { config })
+  // Request bodies only: `Content-Encoding: gzip` (or deflate, br) is inflated before parsing,
+  // and BODY_LIMIT applies to the inflated size.
+  await app.register(compress, { globalCompression: false })
+
+  await app.register(healthRoutes, { config })
+  await app.register(ingestRoutes, { config })
+  return app
+}

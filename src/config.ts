@@ -1,0 +1,113 @@
+import { hostname } from 'node:os'
+import { z } from 'zod'
+
+const int = (min: number, max: number) =>
+  z.coerce
+    .number({ error: `expected a whole number from ${min} to ${max}` })
+    .int({ error: `expected a whole number from ${min} to ${max}` })
+    .min(min, { error: `expected a whole number from ${min} to ${max}` })
+    .max(max, { error: `expected a whole number from ${min} to ${max}` })
+
+const tokenList = z
+  .string()
+  .transform((s) => s.split(',').map((t) => t.trim()).filter((t) => t.length > 0))
+
+const postgresUrl = z
+  .string()
+  .refine((s) => /^postgres(ql)?:\/\//.test(s) && URL.canParse(s), {
+    error: 'expected a postgres:// or postgresql:// URL'
+  })
+
+/** Every environment variable the API reads, with its default. */
+export const envSchema = z.object({
+  PORT: int(0, 65535).default(3000),
+  HOST: z.string().min(1).default('0.0.0.0'),
+  DATABASE_URL: postgresUrl.optional(),
+  DATA_DIR: z.string().min(1).default('./data'),
+  DB_POOL_MAX: int(2, 1000).default(10),
+  DB_CONNECT_TIMEOUT_MS: int(100, 60_000).default(1000),
+  DB_STATEMENT_TIMEOUT_MS: int(100, 600_000).default(10_000),
+  MAX_BATCH: int(1, 1_000_000).default(10_000),
+  BODY_LIMIT: int(1024, 1024 ** 3).default(10 * 1024 * 1024),
+  MAX_FUTURE_SKEW_S: int(0, 10 * 365 * 24 * 3600).default(300),
+  WRITE_QUEUE_MAX: int(1, 10_000_000).default(100_000),
+  FLUSH_MAX_ROWS: int(1, 100_000).default(10_000),
+  WRITE_CONCURRENCY: int(1, 1000).default(4),
+  SHUTDOWN_TIMEOUT_S: int(1, 3600).default(30),
+  READY_DRAIN_DELAY_S: int(0, 3600).default(0),
+  KEEP_ALIVE_TIMEOUT_S: int(1, 3600).default(75),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  INGEST_TOKENS: tokenList.default([]),
+  READ_TOKENS: tokenList.default([]),
+  INSTANCE_ID: z.string().min(1).default(hostname())
+})
+
+export interface AppConfig {
+  port: number
+  host: string
+  /** Absent means: start the embedded PGlite database in dataDir. */
+  databaseUrl?: string
+  dataDir: string
+  dbPoolMax: number
+  dbConnectTimeoutMs: number
+  dbStatementTimeoutMs: number
+  maxBatch: number
+  bodyLimit: number
+  maxFutureSkewS: number
+  writeQueueMax: number
+  flushMaxRows: number
+  writeConcurrency: number
+  shutdownTimeoutS: number
+  readyDrainDelayS: number
+  keepAliveTimeoutS: number
+  logLevel: string
+  ingestTokens: string[]
+  readTokens: string[]
+  instanceId: string
+}
+
+export class ConfigError extends Error {
+  override name = 'ConfigError'
+}
+
+/** Reads and validates the environment; throws a ConfigError naming every bad variable. */
+export function loadConfig (env: NodeJS.ProcessEnv = process.env): AppConfig {
+  // An empty variable means "not set", as in most shells' `FOO= cmd`.
+  const present = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''))
+  const parsed = envSchema.safeParse(present)
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => {
+      const name = String(issue.path[0])
+      return `${name}=${JSON.stringify(env[name] ?? '')}: ${issue.message}`
+    })
+    throw new ConfigError(`Invalid configuration: ${problems.join('; ')}`)
+  }
+  const e = parsed.data
+  if (e.WRITE_CONCURRENCY >= e.DB_POOL_MAX) {
+    throw new ConfigError(
+      `Invalid configuration: WRITE_CONCURRENCY=${e.WRITE_CONCURRENCY} must be below DB_POOL_MAX=${e.DB_POOL_MAX} so reads and health checks keep a connection`
+    )
+  }
+  return {
+    port: e.PORT,
+    host: e.HOST,
+    databaseUrl: e.DATABASE_URL,
+    dataDir: e.DATA_DIR,
+    dbPoolMax: e.DB_POOL_MAX,
+    dbConnectTimeoutMs: e.DB_CONNECT_TIMEOUT_MS,
+    dbStatementTimeoutMs: e.DB_STATEMENT_TIMEOUT_MS,
+    maxBatch: e.MAX_BATCH,
+    bodyLimit: e.BODY_LIMIT,
+    maxFutureSkewS: e.MAX_FUTURE_SKEW_S,
+    writeQueueMax: e.WRITE_QUEUE_MAX,
+    flushMaxRows: e.FLUSH_MAX_ROWS,
+    writeConcurrency: e.WRITE_CONCURRENCY,
+    shutdownTimeoutS: e.SHUTDOWN_TIMEOUT_S,
+    readyDrainDelayS: e.READY_DRAIN_DELAY_S,
+    keepAliveTimeoutS: e.KEEP_ALIVE_TIMEOUT_S,
+    logLevel: e.LOG_LEVEL,
+    ingestTokens: e.INGEST_TOKENS,
+    readTokens: e.READ_TOKENS,
+    instanceId: e.INSTANCE_ID
+  }
+}

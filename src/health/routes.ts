@@ -1,0 +1,47 @@
+import type { FastifyInstance } from 'fastify'
+import type { AppConfig } from '../config.js'
+import { version } from '../version.js'
+
+const HEALTH_CONTENT_TYPE = 'application/health+json'
+
+type Check = { componentType: string, status: 'pass' | 'fail', time: string, output?: string, observedValue?: number, observedUnit?: string }
+
+/** Liveness (/health) and readiness (/ready), in the IETF health-check response format. */
+export default async function healthRoutes (fastify: FastifyInstance, opts: { config: AppConfig }) {
+  const { config } = opts
+  const identity = () => ({
+    version,
+    serviceId: 'iot-sensors-service',
+    instance_id: config.instanceId,
+    uptime_s: Math.round((Date.now() - fastify.lifecycle.startedAt) / 1000)
+  })
+
+  fastify.get('/health', async (_request, reply) => {
+    return reply.type(HEALTH_CONTENT_TYPE).send({ status: 'pass', ...identity() })
+  })
+
+  fastify.get('/ready', async (_request, reply) => {
+    const time = new Date().toISOString()
+    const started = performance.now()
+    const database: Check = { componentType: 'datastore', status: 'pass', time }
+    try {
+      await fastify.pg.query('SELECT 1')
+      database.observedValue = Math.round(performance.now() - started)
+      database.observedUnit = 'ms'
+    } catch (err) {
+      database.status = 'fail'
+      database.output = (err as Error).message
+    }
+    const draining: Check = {
+      componentType: 'system',
+      status: fastify.lifecycle.draining ? 'fail' : 'pass',
+      time,
+      ...(fastify.lifecycle.draining ? { output: 'instance is shutting down' } : {})
+    }
+    const ok = database.status === 'pass' && draining.status === 'pass'
+    return reply
+      .code(ok ? 200 : 503)
+      .type(HEALTH_CONTENT_TYPE)
+      .send({ status: ok ? 'pass' : 'fail', ...identity(), checks: { 'postgres:connection': [database], 'instance:draining': [draining] } })
+  })
+}

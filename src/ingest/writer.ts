@@ -1,0 +1,183 @@
+import { isDatabaseUnavailable, isDataError } from '../db/errors.js'
+import type { Reading } from './reading.js'
+import type { ReadingsRepository, StoredReading } from './repository.js'
+
+export type Outcome =
+  | { status: 'inserted' }
+  | { status: 'duplicate' }
+  | { status: 'conflict', stored: StoredReading }
+
+/** The write queue holds WRITE_QUEUE_MAX readings; a request that does not fit is turned away. */
+export class QueueFullError extends Error {
+  override name = 'QueueFullError'
+}
+
+/** The database could not take the flush; nothing in it was acknowledged. */
+export class DatabaseUnavailableError extends Error {
+  override name = 'DatabaseUnavailableError'
+}
+
+export interface WriterOptions {
+  /** Readings that may wait in the queue. */
+  maxQueued: number
+  /** Readings per flush (a request's readings are never split, so one batch may exceed it). */
+  maxFlushRows: number
+  /** Flushes in flight at once; each holds one pool connection. */
+  concurrency: number
+}
+
+export interface FlushStats {
+  rows: number
+  inserted: number
+  durationS: number
+}
+
+interface Job {
+  readings: readonly Reading[]
+  resolve: (outcomes: Outcome[]) => void
+  reject: (err: Error) => void
+}
+
+const keyOf = (r: Reading) => `${r.sensorId}\u0000${r.instant}\u0000${r.variable}`
+
+/** `${epochMs}.${micros}` back to ISO 8601 UTC with six fractional digits. */
+function instantToIso (instant: string): string {
+  const [ms = '0', micros = '0'] = instant.split('.')
+  return new Date(Number(ms)).toISOString().replace('Z', `${micros.padStart(3, '0')}Z`)
+}
+
+const asStored = (r: Reading): StoredReading => ({
+  sensor_id: r.sensorId, timestamp: instantToIso(r.instant), variable: r.variable, value: r.value, unit: r.unit
+})
+
+/**
+ * Group commit: requests hand their readings to one writer, which writes whatever is queued as
+ * one statement per flush, several flushes in flight, and resolves each request only after the
+ * flush holding its readings has committed.
+ */
+export class BatchWriter {
+  private queue: Job[] = []
+  private queuedReadings = 0
+  private inFlight = 0
+  private idle: Array<() => void> = []
+  onFlush: ((stats: FlushStats) => void) | undefined
+
+  constructor (private readonly repository: ReadingsRepository, private readonly options: WriterOptions) {}
+
+  /** Readings waiting for a flush. */
+  get queueDepth (): number {
+    return this.queuedReadings
+  }
+
+  get flushesInFlight (): number {
+    return this.inFlight
+  }
+
+  /** Resolves with one outcome per reading, in order, once they are committed. */
+  write (readings: readonly Reading[]): Promise<Outcome[]> {
+    if (this.queuedReadings > 0 && this.queuedReadings + readings.length > this.options.maxQueued) {
+      return Promise.reject(new QueueFullError(`write queue is full (${this.queuedReadings} readings waiting)`))
+    }
+    return new Promise<Outcome[]>((resolve, reject) => {
+      this.queue.push({ readings, resolve, reject })
+      this.queuedReadings += readings.length
+      this.pump()
+    })
+  }
+
+  /** Resolves when nothing is queued or in flight. */
+  drain (): Promise<void> {
+    if (this.queue.length === 0 && this.inFlight === 0) return Promise.resolve()
+    return new Promise((resolve) => this.idle.push(resolve))
+  }
+
+  private pump (): void {
+    while (this.inFlight < this.options.concurrency && this.queue.length > 0) {
+      const jobs: Job[] = []
+      let rows = 0
+      while (this.queue.length > 0 && (jobs.length === 0 || rows + this.queue[0]!.readings.length <= this.options.maxFlushRows)) {
+        const job = this.queue.shift()!
+        jobs.push(job)
+        rows += job.readings.length
+      }
+      this.queuedReadings -= rows
+      this.inFlight++
+      void this.flush(jobs).finally(() => {
+        this.inFlight--
+        this.pump()
+        if (this.queue.length === 0 && this.inFlight === 0) this.idle.splice(0).forEach((resolve) => resolve())
+      })
+    }
+  }
+
+  private async flush (jobs: Job[]): Promise<void> {
+    try {
+      const outcomes = await this.writeJobs(jobs)
+      jobs.forEach((job, i) => job.resolve(outcomes[i]!))
+    } catch (err) {
+      // Validation should keep bad data out; if some still reaches PostgreSQL, only its own
+      // request may fail, so write each request of the flush on its own.
+      if (isDataError(err) && jobs.length > 1) {
+        for (const job of jobs) await this.flush([job])
+        return
+      }
+      const reason = isDatabaseUnavailable(err)
+        ? new DatabaseUnavailableError((err as Error).message)
+        : (err as Error)
+      for (const job of jobs) job.reject(reason)
+      // Queued requests would meet the same dead database one connect timeout at a time:
+      // answer them now so sensors can back off and retry.
+      if (reason instanceof DatabaseUnavailableError) this.rejectQueued(reason)
+    }
+  }
+
+  private rejectQueued (reason: Error): void {
+    const waiting = this.queue.splice(0)
+    this.queuedReadings = 0
+    for (const job of waiting) job.reject(reason)
+  }
+
+  private async writeJobs (jobs: readonly Job[]): Promise<Outcome[][]> {
+    const started = process.hrtime.bigint()
+    // Same key twice in one flush: write it once, judge the repeats against what is stored.
+    const unique: Reading[] = []
+    const slotOf = new Map<string, number>()
+    const slots = jobs.map((job) => job.readings.map((r) => {
+      const key = keyOf(r)
+      let slot = slotOf.get(key)
+      if (slot === undefined) {
+        slot = unique.length
+        unique.push(r)
+        slotOf.set(key, slot)
+      }
+      return slot
+    }))
+
+    const inserted = await this.repository.insertNew(unique)
+    const stored = new Map<number, StoredReading>()
+    if (inserted.size < unique.length) {
+      const missing = unique.flatMap((_, slot) => inserted.has(slot) ? [] : [slot])
+      const found = await this.repository.findStored(missing.map((slot) => unique[slot]!))
+      missing.forEach((slot, i) => {
+        const row = found.get(i)
+        if (row === undefined) throw new DatabaseUnavailableError('a conflicting reading vanished while it was read back')
+        stored.set(slot, row)
+      })
+    }
+
+    this.onFlush?.({
+      rows: unique.length,
+      inserted: inserted.size,
+      durationS: Number(process.hrtime.bigint() - started) / 1e9
+    })
+
+    return jobs.map((job, j) => job.readings.map((r, i): Outcome => {
+      const slot = slots[j]![i]!
+      if (inserted.has(slot) && unique[slot] === r) return { status: 'inserted' }
+      const existing = stored.get(slot) ?? asStored(unique[slot]!)
+      return existing.value === r.value && existing.unit === r.unit
+        ? { status: 'duplicate' }
+        : { status: 'conflict', stored: existing }
+    }))
+  }
+}

@@ -1,0 +1,21 @@
+import type { FastifyInstance } from 'fastify'
+import fp from 'fastify-plugin'
+
+export interface Lifecycle {
+  /** Set on SIGTERM: /ready fails so load balancers stop sending, while requests still finish. */
+  draining: boolean
+  startedAt: number
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    lifecycle: Lifecycle
+  }
+}
+
+export default fp(async function lifecycle (fastify: FastifyInstance) {
+  fastify.decorate('lifecycle', { draining: false, startedAt: Date.now() })
+  fastify.addHook('preClose', async () => {
+    fastify.lifecycle.draining = true
+  })
+}, { name: 'lifecycle' })

@@ -1,0 +1,46 @@
+import type { FastifyError, FastifyInstance } from 'fastify'
+import fp from 'fastify-plugin'
+import { HttpProblem, PROBLEM_CONTENT_TYPE, problem, serviceUnavailable } from '../problem.js'
+import { isDatabaseUnavailable } from '../db/errors.js'
+
+const RETRY_AFTER_S = 2
+
+// Fastify's own client errors, told in words a sensor's developer can act on.
+const FASTIFY_DETAILS: Record<string, string> = {
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: 'Send readings as application/json or application/x-ndjson',
+  FST_ERR_CTP_BODY_TOO_LARGE: 'The request body is larger than this server accepts (BODY_LIMIT)',
+  FST_ERR_CTP_EMPTY_JSON_BODY: 'The request body is empty',
+  FST_ERR_CTP_INVALID_JSON_BODY: 'The request body is not valid JSON',
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'Content-Length does not match the body',
+  FST_ERR_CTP_INVALID_TYPE: 'The Content-Type header is not valid',
+  FST_ERR_CTP_EMPTY_TYPE: 'The Content-Type header is empty'
+}
+
+function toProblem (err: FastifyError | HttpProblem | Error): HttpProblem {
+  if (err instanceof HttpProblem) return err
+  if (isDatabaseUnavailable(err)) return serviceUnavailable('The database is unavailable; nothing was stored', RETRY_AFTER_S)
+  const fe = err as FastifyError
+  const status = fe.statusCode ?? 500
+  if (status >= 400 && status < 500) {
+    const detail = fe.code === undefined
+      ? err.message
+      : FASTIFY_DETAILS[fe.code] ?? (fe.code.startsWith('FST_') ? err.message : undefined)
+    return new HttpProblem(status, undefined, detail ?? 'The request could not be processed')
+  }
+  if (status === 503) return serviceUnavailable('The service is shutting down or overloaded; retry shortly', RETRY_AFTER_S)
+  return new HttpProblem(500, undefined, 'Unexpected error; it has been logged')
+}
+
+/** Every 4xx and 5xx, Fastify's own included, answered as RFC 9457 problem+json without internals. */
+export default fp(async function problemErrors (fastify: FastifyInstance) {
+  fastify.setErrorHandler(function (err: FastifyError, request, reply) {
+    const answer = toProblem(err)
+    if (answer.status >= 500) request.log.error({ err }, 'request failed')
+    else request.log.info({ status: answer.status, detail: answer.body.detail }, 'request rejected')
+    return reply.code(answer.status).headers(answer.headers).type(PROBLEM_CONTENT_TYPE).send(answer.body)
+  })
+
+  fastify.setNotFoundHandler(function (request, reply) {
+    return reply.code(404).type(PROBLEM_CONTENT_TYPE).send(problem(404, `No route for ${request.method} ${request.url.split('?')[0]}`))
+  })
+}, { name: 'problem-errors' })
