@@ -33,6 +33,7 @@ export const envSchema = z.object({
   WRITE_QUEUE_MAX: int(1, 10_000_000).default(100_000),
   FLUSH_MAX_ROWS: int(1, 100_000).default(10_000),
   WRITE_CONCURRENCY: int(1, 1000).default(4),
+  WRITE_TIMEOUT_MS: int(100, 600_000).default(2000),
   SHUTDOWN_TIMEOUT_S: int(1, 3600).default(30),
   READY_DRAIN_DELAY_S: int(0, 3600).default(0),
   KEEP_ALIVE_TIMEOUT_S: int(1, 3600).default(75),
@@ -57,6 +58,7 @@ export interface AppConfig {
   writeQueueMax: number
   flushMaxRows: number
   writeConcurrency: number
+  writeTimeoutMs: number
   shutdownTimeoutS: number
   readyDrainDelayS: number
   keepAliveTimeoutS: number
@@ -102,6 +104,7 @@ export function loadConfig (env: NodeJS.ProcessEnv = process.env): AppConfig {
     writeQueueMax: e.WRITE_QUEUE_MAX,
     flushMaxRows: e.FLUSH_MAX_ROWS,
     writeConcurrency: e.WRITE_CONCURRENCY,
+    writeTimeoutMs: e.WRITE_TIMEOUT_MS,
     shutdownTimeoutS: e.SHUTDOWN_TIMEOUT_S,
     readyDrainDelayS: e.READY_DRAIN_DELAY_S,
     keepAliveTimeoutS: e.KEEP_ALIVE_TIMEOUT_S,

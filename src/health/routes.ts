@@ -25,7 +25,12 @@ export default async function healthRoutes (fastify: FastifyInstance, opts: { co
     const started = performance.now()
     const database: Check = { componentType: 'datastore', status: 'pass', time }
     try {
-      await fastify.pg.query('SELECT 1')
+      // A database that hangs must not hang the probe: the check fails at the connect timeout.
+      let timer: NodeJS.Timeout | undefined
+      const timeout = new Promise<never>((_resolve, reject) => {
+        timer = setTimeout(() => reject(new Error(`no answer within ${config.dbConnectTimeoutMs} ms`)), config.dbConnectTimeoutMs)
+      })
+      await Promise.race([fastify.pg.query('SELECT 1'), timeout]).finally(() => clearTimeout(timer))
       database.observedValue = Math.round(performance.now() - started)
       database.observedUnit = 'ms'
     } catch (err) {

@@ -4,7 +4,7 @@ import type { AppConfig } from '../config.js'
 import { HttpProblem, PROBLEM_CONTENT_TYPE, problem, serviceUnavailable } from '../problem.js'
 import { parseNdjson } from './ndjson.js'
 import { validateReadings } from './reading.js'
-import { DatabaseUnavailableError, QueueFullError, type Outcome } from './writer.js'
+import { DatabaseUnavailableError, QueueFullError, WriteTimeoutError, type Outcome } from './writer.js'
 
 export interface IngestResult {
   received: number
@@ -69,6 +69,7 @@ export default async function ingestRoutes (fastify: FastifyInstance, opts: { co
     } catch (err) {
       if (err instanceof QueueFullError) throw serviceUnavailable('The write queue is full; nothing was stored', 1)
       if (err instanceof DatabaseUnavailableError) throw serviceUnavailable('The database is unavailable; nothing was stored', 2)
+      if (err instanceof WriteTimeoutError) throw serviceUnavailable(`${err.message}; sending the same request again is safe`, 2)
       throw err
     }
 

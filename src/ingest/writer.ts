@@ -17,6 +17,14 @@ export class DatabaseUnavailableError extends Error {
   override name = 'DatabaseUnavailableError'
 }
 
+/**
+ * No commit within the write timeout (a database that stopped answering without closing the
+ * connection looks like this). The readings may still commit later; a retry is safe either way.
+ */
+export class WriteTimeoutError extends Error {
+  override name = 'WriteTimeoutError'
+}
+
 export interface WriterOptions {
   /** Readings that may wait in the queue. */
   maxQueued: number
@@ -24,6 +32,8 @@ export interface WriterOptions {
   maxFlushRows: number
   /** Flushes in flight at once; each holds one pool connection. */
   concurrency: number
+  /** A request whose readings are not committed by then is answered with WriteTimeoutError. */
+  timeoutMs: number
 }
 
 export interface FlushStats {
@@ -79,10 +89,29 @@ export class BatchWriter {
       return Promise.reject(new QueueFullError(`write queue is full (${this.queuedReadings} readings waiting)`))
     }
     return new Promise<Outcome[]>((resolve, reject) => {
-      this.queue.push({ readings, resolve, reject })
+      const timer = setTimeout(() => this.expire(job), this.options.timeoutMs)
+      const job: Job = {
+        readings,
+        resolve: (outcomes) => { clearTimeout(timer); resolve(outcomes) },
+        reject: (err) => { clearTimeout(timer); reject(err) }
+      }
+      this.queue.push(job)
       this.queuedReadings += readings.length
       this.pump()
     })
+  }
+
+  private expire (job: Job): void {
+    const queuedAt = this.queue.indexOf(job)
+    if (queuedAt !== -1) {
+      // Never sent: take it out so it is not written after its request was refused.
+      this.queue.splice(queuedAt, 1)
+      this.queuedReadings -= job.readings.length
+      job.reject(new WriteTimeoutError('The database did not take the readings in time; nothing was stored'))
+    } else {
+      job.reject(new WriteTimeoutError('The database did not confirm the write in time; it may or may not be stored'))
+    }
+    if (this.queue.length === 0 && this.inFlight === 0) this.idle.splice(0).forEach((resolve) => resolve())
   }
 
   /** Resolves when nothing is queued or in flight. */

@@ -16,7 +16,8 @@ export default fp(async function writer (fastify: FastifyInstance, opts: { confi
   const batchWriter = new BatchWriter(new ReadingsRepository(fastify.pg.pool), {
     maxQueued: config.writeQueueMax,
     maxFlushRows: config.flushMaxRows,
-    concurrency: config.writeConcurrency
+    concurrency: config.writeConcurrency,
+    timeoutMs: config.writeTimeoutMs
   })
   fastify.decorate('writer', batchWriter)
   fastify.addHook('onClose', async () => {

@@ -67,3 +67,16 @@ async function startContainer () {
     throw err
   }
 }
+
+/** Empties every table but the migrations log, so the tests of one file can share its database. */
+export async function truncateAll (url: string): Promise<void> {
+  const client = new pg.Client({ connectionString: url })
+  await client.connect()
+  try {
+    const { rows } = await client.query<{ name: string }>(
+      "SELECT quote_ident(tablename) AS name FROM pg_tables WHERE schemaname = 'public' AND tablename <> 'schema_migrations'")
+    if (rows.length > 0) await client.query(`TRUNCATE ${rows.map((r) => r.name).join(', ')}`)
+  } finally {
+    await client.end()
+  }
+}
