@@ -69,6 +69,7 @@ export class BatchWriter {
   private queue: Job[] = []
   private queuedReadings = 0
   private inFlight = 0
+  private inFlightReadings = 0
   private idle: Array<() => void> = []
   onFlush: ((stats: FlushStats) => void) | undefined
 
@@ -81,6 +82,11 @@ export class BatchWriter {
 
   get flushesInFlight (): number {
     return this.inFlight
+  }
+
+  /** Readings accepted and not yet answered: queued plus in flushes. */
+  get pending (): number {
+    return this.queuedReadings + this.inFlightReadings
   }
 
   /** Resolves with one outcome per reading, in order, once they are committed. */
@@ -131,8 +137,10 @@ export class BatchWriter {
       }
       this.queuedReadings -= rows
       this.inFlight++
+      this.inFlightReadings += rows
       void this.flush(jobs).finally(() => {
         this.inFlight--
+        this.inFlightReadings -= rows
         this.pump()
         if (this.queue.length === 0 && this.inFlight === 0) this.idle.splice(0).forEach((resolve) => resolve())
       })

@@ -18,4 +18,9 @@ export default fp(async function lifecycle (fastify: FastifyInstance) {
   fastify.addHook('preClose', async () => {
     fastify.lifecycle.draining = true
   })
+  // While draining, ask every client to drop its keep-alive connection after this answer, so
+  // close() need not wait out the keep-alive timeout and clients reconnect to another replica.
+  fastify.addHook('onSend', async (_request, reply) => {
+    if (fastify.lifecycle.draining) reply.header('connection', 'close')
+  })
 }, { name: 'lifecycle' })

@@ -1,0 +1,36 @@
+import t from 'tap'
+import { ConfigError, loadConfig } from '../src/config.js'
+
+t.test('defaults apply when the environment is empty', async (t) => {
+  const config = loadConfig({})
+  t.equal(config.port, 3000)
+  t.equal(config.databaseUrl, undefined)
+  t.equal(config.dataDir, './data')
+  t.equal(config.maxBatch, 10_000)
+  t.equal(config.bodyLimit, 10 * 1024 * 1024)
+  t.equal(config.maxFutureSkewS, 300)
+  t.same(config.ingestTokens, [])
+})
+
+t.test('a bad value is named with what was expected', async (t) => {
+  t.throws(() => loadConfig({ PORT: 'abc' }), { name: 'ConfigError', message: /PORT="abc": expected a whole number from 0 to 65535/ })
+})
+
+t.test('every bad variable is reported at once', async (t) => {
+  const err = t.throws(() => loadConfig({ PORT: '70000', LOG_LEVEL: 'loud', DATABASE_URL: 'mysql://x' })) as ConfigError
+  t.match(err.message, /PORT/)
+  t.match(err.message, /LOG_LEVEL/)
+  t.match(err.message, /DATABASE_URL/)
+})
+
+t.test('an empty variable counts as unset', async (t) => {
+  t.equal(loadConfig({ PORT: '' }).port, 3000)
+})
+
+t.test('tokens are a comma-separated list', async (t) => {
+  t.same(loadConfig({ INGEST_TOKENS: 'a, b,,c' }).ingestTokens, ['a', 'b', 'c'])
+})
+
+t.test('write concurrency must leave the pool a spare connection', async (t) => {
+  t.throws(() => loadConfig({ DB_POOL_MAX: '4', WRITE_CONCURRENCY: '4' }), { message: /WRITE_CONCURRENCY=4 must be below DB_POOL_MAX=4/ })
+})
