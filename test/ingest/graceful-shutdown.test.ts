@@ -7,9 +7,7 @@ import { until } from '../helpers/wait.js'
 t.test('closing under load loses no acknowledged reading and finishes in-flight writes', async (t) => {
   const db = await freshDatabase(t)
   const app = await build(t, { databaseUrl: db.url })
-  await app.listen({ port: 0, host: '127.0.0.1' })
-  const address = app.addresses()[0]!
-  const origin = `http://127.0.0.1:${address.port}`
+  const origin = await app.listen({ port: 0, host: '127.0.0.1' })
 
   // Hold writes behind a table lock so requests are mid-flight when close() starts.
   const blocker = testPool(t, db.url)
