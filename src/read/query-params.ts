@@ -12,13 +12,18 @@ export const MAX_SENSOR_ID = 2147483647
 /** A whole number in a query string or path: digits only, no sign, no exponent, no repeats. */
 export function integerParam (min: number, max: number) {
   const message = `must be a whole number from ${min} to ${max}`
-  return z.string({ error: message })
+  return z.string({ error: (issue) => issue.input === undefined ? 'is required' : message })
     .regex(/^\d{1,16}$/, { error: message })
     .transform(Number)
     .pipe(z.number().int().min(min, { error: message }).max(max, { error: message }))
 }
 
 export const sensorIdParam = integerParam(0, MAX_SENSOR_ID)
+
+/** A variable name as readings carry it. */
+export const variableParam = z.string({ error: 'must be given once' })
+  .min(1, { error: 'must not be empty' })
+  .max(100, { error: 'must have at most 100 characters' })
 
 /** `limit`: how many items one page holds. */
 export const limitParam = (defaultLimit: number, maxLimit: number) => integerParam(1, maxLimit).default(defaultLimit)

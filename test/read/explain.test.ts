@@ -1,5 +1,6 @@
 import t from 'tap'
 import type { Pool } from 'pg'
+import { ReadingsQueryRepository } from '../../src/read/readings-repository.js'
 import { SensorsRepository } from '../../src/read/sensors-repository.js'
 import { freshDatabase } from '../helpers/database.js'
 import { testPool } from '../helpers/build.js'
@@ -49,8 +50,17 @@ t.test('the read queries never scan the readings table sequentially', async (t) 
   await sensors.silent(new Date('2024-05-01T00:05:00Z'), 100)
 
   t.equal(plans.length, 4)
+  for (const plan of plans) t.same(plan.filter((scan) => scan.endsWith(' on readings')), [], `touches no readings: ${plan.join(', ')}`)
+
+  plans.length = 0
+  const readings = new ReadingsQueryRepository(explaining(pool, plans))
+  await readings.newestFirst({ sensorId: 17 }, 101)
+  await readings.newestFirst({ sensorId: 17, variable: 'humidity' }, 101)
+  await readings.newestFirst({ sensorId: 17, from: '2024-05-01T00:01:00Z', to: '2024-05-01T00:05:00Z' }, 101)
+  await readings.newestFirst({ sensorId: 17, after: { ts: '2024-05-01T00:04:00.000000Z', variable: 'humidity' } }, 101)
+  t.equal(plans.length, 4)
   for (const plan of plans) {
-    t.notOk(plan.some((scan) => scan.endsWith(' on readings')), `touches no readings: ${plan.join(', ')}`)
-    t.notOk(plan.includes('Seq Scan on readings'))
+    t.notOk(plan.includes('Seq Scan on readings'), plan.join(', '))
+    t.ok(plan.some((scan) => /^Index (Only )?Scan on readings$/.test(scan)), `a range of the primary key: ${plan.join(', ')}`)
   }
 })

@@ -1,5 +1,5 @@
 import t from 'tap'
-import { build } from '../helpers/build.js'
+import { appPerFile, type App } from './fixture.js'
 
 type Json = Record<string, unknown>
 
@@ -7,14 +7,15 @@ const reading = (overrides: Json = {}) => ({
   sensor_id: 7, timestamp: '2024-05-01T12:00:00.000001Z', variable: 'temperature', value: 21.5, unit: 'C', ...overrides
 })
 
-async function post (app: Awaited<ReturnType<typeof build>>, body: unknown) {
+const app = await appPerFile(t)
+
+async function post (app: App, body: unknown) {
   const res = await app.inject({ method: 'POST', url: '/readings', payload: body as Json })
   if (res.statusCode >= 400 && res.statusCode !== 409) throw new Error(`POST /readings answered ${res.statusCode}: ${res.body}`)
   return res
 }
 
 t.test('GET /sensors/{id} summarises the stored readings with the latest value of each variable', async (t) => {
-  const app = await build(t)
   await post(app, [
     reading({ timestamp: '2024-05-01T12:00:00.000001Z', value: 20 }),
     reading({ timestamp: '2024-05-01T12:00:10.000001Z', value: 21 }),
@@ -44,7 +45,6 @@ t.test('GET /sensors/{id} summarises the stored readings with the latest value o
 })
 
 t.test('a late reading older than the latest one is counted but does not replace the latest value', async (t) => {
-  const app = await build(t)
   await post(app, reading({ timestamp: '2024-05-01T12:00:10Z', value: 21 }))
   await post(app, reading({ timestamp: '2024-05-01T11:59:00Z', value: 5 }))
   const body = (await app.inject({ method: 'GET', url: '/sensors/7' })).json()
@@ -54,7 +54,6 @@ t.test('a late reading older than the latest one is counted but does not replace
 })
 
 t.test('a newer reading in a later request replaces the latest value', async (t) => {
-  const app = await build(t)
   await post(app, reading({ timestamp: '2024-05-01T12:00:10Z', value: 21 }))
   await post(app, reading({ timestamp: '2024-05-01T12:00:20Z', value: 23, unit: 'K' }))
   const body = (await app.inject({ method: 'GET', url: '/sensors/7' })).json()
@@ -62,7 +61,6 @@ t.test('a newer reading in a later request replaces the latest value', async (t)
 })
 
 t.test('duplicates and conflicts leave the summary unchanged', async (t) => {
-  const app = await build(t)
   await post(app, reading())
   const before = (await app.inject({ method: 'GET', url: '/sensors/7' })).json()
   t.equal((await post(app, reading())).statusCode, 200)
@@ -72,7 +70,6 @@ t.test('duplicates and conflicts leave the summary unchanged', async (t) => {
 })
 
 t.test('mean_interval_s is null while every variable has a single reading', async (t) => {
-  const app = await build(t)
   await post(app, [reading(), reading({ variable: 'humidity', unit: '%' })])
   const body = (await app.inject({ method: 'GET', url: '/sensors/7' })).json()
   t.equal(body.reading_count, 2)
@@ -80,7 +77,6 @@ t.test('mean_interval_s is null while every variable has a single reading', asyn
 })
 
 t.test('GET /sensors/{id} of a sensor never seen is a 404 problem', async (t) => {
-  const app = await build(t)
   const res = await app.inject({ method: 'GET', url: '/sensors/8' })
   t.equal(res.statusCode, 404)
   t.match(res.headers['content-type'], /^application\/problem\+json/)
@@ -88,7 +84,6 @@ t.test('GET /sensors/{id} of a sensor never seen is a 404 problem', async (t) =>
 })
 
 t.test('GET /sensors/{id} with an id that is not a sensor id is a 400 problem', async (t) => {
-  const app = await build(t)
   for (const id of ['abc', '-1', '1.5', '2147483648', '1e3']) {
     const res = await app.inject({ method: 'GET', url: `/sensors/${id}` })
     t.equal(res.statusCode, 400, id)
@@ -98,7 +93,6 @@ t.test('GET /sensors/{id} with an id that is not a sensor id is a 400 problem', 
 })
 
 t.test('GET /sensors pages through every sensor once, by id', async (t) => {
-  const app = await build(t)
   const ids = [3, 1, 2147483647, 0, 42, 7, 8]
   await post(app, ids.map((sensor_id) => reading({ sensor_id })))
   await post(app, reading({ sensor_id: 42, variable: 'humidity', unit: '%' }))
@@ -126,14 +120,12 @@ t.test('GET /sensors pages through every sensor once, by id', async (t) => {
 })
 
 t.test('GET /sensors on an empty fleet is an empty last page', async (t) => {
-  const app = await build(t)
   const res = await app.inject({ method: 'GET', url: '/sensors' })
   t.equal(res.statusCode, 200)
   t.same(res.json(), { sensors: [], next_cursor: null })
 })
 
 t.test('GET /sensors refuses bad query parameters with a 400 problem naming them', async (t) => {
-  const app = await build(t)
   const cases: Array<[string, string]> = [
     ['limit=0', 'limit'], ['limit=10001', 'limit'], ['limit=ten', 'limit'], ['limit=1&limit=2', 'limit'],
     ['cursor=not-a-cursor', 'cursor'], ['cursor=%2B%2B', 'cursor'],

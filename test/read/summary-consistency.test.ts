@@ -1,10 +1,11 @@
 import t from 'tap'
-import { build } from '../helpers/build.js'
+import { appPerFile } from './fixture.js'
 
 // Many requests at once, overlapping on purpose: exact resends (duplicates), same keys with other
 // values (conflicts) and late readings older than what is stored, over a few sensors and variables.
+const app = await appPerFile(t, { writeConcurrency: 4, flushMaxRows: 50 })
+
 t.test('after concurrent ingestion the summary equals an aggregate over readings', async (t) => {
-  const app = await build(t, { writeConcurrency: 4, flushMaxRows: 50 })
   const base = Date.parse('2024-05-01T12:00:00Z')
   const requests = Array.from({ length: 60 }, (_, r) => Array.from({ length: 20 }, (_, i) => {
     const n = (r * 7 + i * 13) % 90 // keys repeat across requests
