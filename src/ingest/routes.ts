@@ -42,12 +42,15 @@ export default async function ingestRoutes (fastify: FastifyInstance, opts: { co
     const single = body !== null && typeof body === 'object' && !Array.isArray(body)
     const items: unknown[] = Array.isArray(body) ? body : [body]
     if (items.length === 0) throw new HttpProblem(400, 'empty-batch', 'The request holds no readings')
+    fastify.metrics.readingsReceived(items.length)
     if (items.length > config.maxBatch) {
+      fastify.metrics.readingsRejected(items.length)
       throw new HttpProblem(413, 'batch-too-large', `At most ${config.maxBatch} readings per request; this one has ${items.length}`)
     }
 
     const validation = validateReadings(items, Date.now(), config.maxFutureSkewS)
     if (!validation.ok) {
+      fastify.metrics.readingsRejected(items.length)
       throw new HttpProblem(400, 'invalid-readings', 'Some readings are invalid; nothing was stored', { errors: validation.errors })
     }
 
@@ -55,12 +58,14 @@ export default async function ingestRoutes (fastify: FastifyInstance, opts: { co
     try {
       outcomes = await fastify.writer.write(validation.readings)
     } catch (err) {
+      fastify.metrics.readingsFailed(items.length)
       if (err instanceof QueueFullError) throw serviceUnavailable('The write queue is full; nothing was stored', 1)
       if (err instanceof DatabaseUnavailableError) throw serviceUnavailable('The database is unavailable; nothing was stored', 2)
       throw err
     }
 
     const result = summarise(outcomes)
+    fastify.metrics.readingsWritten({ inserted: result.inserted, duplicates: result.duplicates, conflicts: result.conflicts.length })
     if (single && result.conflicts.length === 1) {
       throw new HttpProblem(409, 'conflict',
         'A reading with this sensor_id, timestamp and variable is already stored with a different value or unit',
