@@ -22,14 +22,16 @@ WITH input AS (
   ON CONFLICT DO NOTHING
   RETURNING sensor_id, ts, variable, value, unit
 ), summarised AS (
-  -- Only rows this statement inserted count, so a duplicate or a conflict changes nothing. The
-  -- aggregate consumes every insert before the first upsert, and the upserts go in key order:
-  -- concurrent flushes lock summary rows in one order and cannot deadlock.
+  -- Only rows this statement inserted count, so a duplicate or a conflict changes nothing. One
+  -- sort by (sensor_id, variable, ts DESC) yields each pair's newest reading with its count; it
+  -- consumes every insert before the first upsert, and the upserts go in key order: concurrent
+  -- flushes lock summary rows in one order and cannot deadlock.
   INSERT INTO sensor_variable_summary AS s
     (sensor_id, variable, reading_count, first_seen, last_seen, latest_value, latest_unit)
-  SELECT sensor_id, variable, count(*), min(ts), max(ts),
-         (array_agg(value ORDER BY ts DESC))[1], (array_agg(unit ORDER BY ts DESC))[1]
-  FROM inserted GROUP BY sensor_id, variable ORDER BY sensor_id, variable
+  SELECT DISTINCT ON (sensor_id, variable) sensor_id, variable, count(*) OVER pair, min(ts) OVER pair, ts, value, unit
+  FROM inserted
+  WINDOW pair AS (PARTITION BY sensor_id, variable)
+  ORDER BY sensor_id, variable, ts DESC
   ON CONFLICT (sensor_id, variable) DO UPDATE SET
     reading_count = s.reading_count + excluded.reading_count,
     first_seen = least(s.first_seen, excluded.first_seen),
