@@ -47,6 +47,21 @@ t.test('the readings counters match a known mix of new, duplicate, conflicting a
   t.equal(Number(stored.rows[0]!.n), 4, 'inserted equals what was stored')
 })
 
+t.test('readings of requests turned away with 503 count as failed', async (t) => {
+  // One flush at a time and room for one waiting request: of simultaneous requests, the first is
+  // written, the second waits and the rest find the queue full.
+  const app = await build(t, { databaseUrl, writeConcurrency: 1, writeQueueMax: 1 })
+  const answers = await Promise.all(Array.from({ length: 10 }, (_, i) => app.inject({
+    method: 'POST', url: '/readings', payload: [reading({ sensor_id: 400 + i }), reading({ sensor_id: 500 + i })]
+  })))
+  const turnedAway = answers.filter((a) => a.statusCode === 503).length
+  t.ok(turnedAway > 0, 'some requests found the queue full')
+  t.equal(turnedAway + answers.filter((a) => a.statusCode === 201).length, 10)
+  t.same(readingCounters(await scrape(app)), {
+    received: 20, inserted: 2 * (10 - turnedAway), duplicate: 0, conflict: 0, rejected: 0, failed: 2 * turnedAway
+  })
+})
+
 t.test('flush sizes and durations are observed once per flush', async (t) => {
   const app = await build(t, { databaseUrl })
   await app.inject({ method: 'POST', url: '/readings', payload: [reading({ sensor_id: 100 }), reading({ sensor_id: 101 })] })
