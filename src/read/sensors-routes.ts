@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify'
 import { z } from 'zod'
+import type { AppConfig } from '../config.js'
 import { HttpProblem } from '../problem.js'
 import { cursorParam } from './cursor.js'
 import { integerParam, limitParam, MAX_SENSOR_ID, parseParams, sensorIdParam } from './query-params.js'
@@ -24,8 +25,8 @@ const silentQuery = z.strictObject({
 const sensorPath = z.strictObject({ id: sensorIdParam })
 
 /** GET /sensors, /sensors/silent and /sensors/{id}: answered from the per-sensor summary. */
-export default async function sensorsRoutes (fastify: FastifyInstance) {
-  const service = new SensorsService(new SensorsRepository(fastify.pg.pool))
+export default async function sensorsRoutes (fastify: FastifyInstance, opts: { config: AppConfig }) {
+  const service = new SensorsService(new SensorsRepository(fastify.pg.pool), opts.config.silentCacheMs)
 
   fastify.get('/sensors', async (request) => {
     const query = parseParams(listQuery, request.query)

@@ -20,8 +20,18 @@ export interface SensorCursor {
   sensor_id: number
 }
 
+const SILENT_CACHE_ENTRIES = 32
+
 export class SensorsService {
-  constructor (private readonly repository: SensorsRepository, private readonly now: () => number = Date.now) {}
+  // The silent-sensor answer aggregates the whole summary; dashboards and probes ask it often.
+  private readonly silentAnswers = new Map<string, { expiresAt: number, answer: Promise<SilentReport> }>()
+
+  constructor (
+    private readonly repository: SensorsRepository,
+    /** How long a silent-sensor answer is reused; requests meanwhile share it (0: never). */
+    private readonly silentCacheMs = 0,
+    private readonly now: () => number = Date.now
+  ) {}
 
   /** One page of sensors by id; next_cursor is null on the last page. */
   async list (limit: number, after?: SensorCursor): Promise<SensorPage> {
@@ -39,8 +49,26 @@ export class SensorsService {
     return this.repository.find(sensorId)
   }
 
-  /** Sensors with no reading in the last `minutes` (by reading timestamp), at most `limit` listed. */
-  async silent (minutes: number, limit: number): Promise<SilentReport> {
+  /**
+   * Sensors with no reading in the last `minutes` (by reading timestamp), at most `limit` listed.
+   * Within silentCacheMs, the same question gets the same answer (computed once).
+   */
+  silent (minutes: number, limit: number): Promise<SilentReport> {
+    if (this.silentCacheMs === 0) return this.computeSilent(minutes, limit)
+    const now = this.now()
+    const key = `${minutes}:${limit}`
+    const cached = this.silentAnswers.get(key)
+    if (cached !== undefined && cached.expiresAt > now) return cached.answer
+    for (const [k, entry] of this.silentAnswers) if (entry.expiresAt <= now) this.silentAnswers.delete(k)
+    if (this.silentAnswers.size >= SILENT_CACHE_ENTRIES) this.silentAnswers.delete(this.silentAnswers.keys().next().value!)
+    const answer = this.computeSilent(minutes, limit)
+    this.silentAnswers.set(key, { expiresAt: now + this.silentCacheMs, answer })
+    // A failure is not kept: the next request asks the database again.
+    answer.catch(() => this.silentAnswers.delete(key))
+    return answer
+  }
+
+  private async computeSilent (minutes: number, limit: number): Promise<SilentReport> {
     const fleet = await this.repository.silent(new Date(this.now() - minutes * 60_000), limit)
     return {
       minutes,

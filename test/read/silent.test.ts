@@ -1,8 +1,9 @@
 import t from 'tap'
+import { build } from '../helpers/build.js'
 import { appPerFile } from './fixture.js'
 
 const MINUTE = 60_000
-const app = await appPerFile(t)
+const app = await appPerFile(t, { silentCacheMs: 0 })
 
 /** A fleet whose newest reading per sensor is a known number of minutes old. */
 async function fleet (minutesAgoBySensor: Record<number, number[]>) {
@@ -53,4 +54,15 @@ t.test('GET /sensors/silent refuses a window that is not a whole number of minut
     t.equal(res.statusCode, 400, minutes)
     t.match(res.json(), { status: 400, errors: [{ path: 'minutes' }] }, minutes)
   }
+})
+
+t.test('with SILENT_CACHE_MS, the same question within that time gets the same answer', async (t) => {
+  const cached = await build(t, { databaseUrl: app.pg.pool.options.connectionString, silentCacheMs: 60_000 })
+  await fleet({ 1: [30] })
+  const first = (await cached.inject({ method: 'GET', url: '/sensors/silent?minutes=10' })).json()
+  t.match(first, { silent: 1, total: 1 })
+  await fleet({ 2: [30] })
+  t.same((await cached.inject({ method: 'GET', url: '/sensors/silent?minutes=10' })).json(), first, 'reused')
+  t.match((await cached.inject({ method: 'GET', url: '/sensors/silent?minutes=20' })).json(), { silent: 2, total: 2 }, 'another question is asked anew')
+  t.match((await app.inject({ method: 'GET', url: '/sensors/silent?minutes=10' })).json(), { silent: 2, total: 2 }, 'uncached')
 })
