@@ -5,7 +5,9 @@ import healthRoutes from './health/routes.js'
 import ingestRoutes from './ingest/routes.js'
 import db from './plugins/db.js'
 import lifecycle from './plugins/lifecycle.js'
+import metrics from './metrics/plugin.js'
 import problemErrors from './plugins/problem-errors.js'
+import readRoutes from './read/routes.js'
 import writer from './plugins/writer.js'
 
 export interface BuildOptions {
@@ -32,11 +34,13 @@ export async function buildApp (config: AppConfig, options: BuildOptions = {}): 
   await app.register(lifecycle)
   await app.register(db, { config })
   await app.register(writer, { config })
+  await app.register(metrics, { config })
   // Request bodies only: `Content-Encoding: gzip` (or deflate, br) is inflated before parsing,
   // and BODY_LIMIT applies to the inflated size.
   await app.register(compress, { globalCompression: false })
 
   await app.register(healthRoutes, { config })
   await app.register(ingestRoutes, { config })
+  await app.register(readRoutes, { config })
   return app
 }

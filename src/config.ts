@@ -40,6 +40,7 @@ export const envSchema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   INGEST_TOKENS: tokenList.default([]),
   READ_TOKENS: tokenList.default([]),
+  SILENT_CACHE_MS: int(0, 60_000).default(1000),
   INSTANCE_ID: z.string().min(1).default(hostname())
 })
 
@@ -65,6 +66,8 @@ export interface AppConfig {
   logLevel: string
   ingestTokens: string[]
   readTokens: string[]
+  /** How long a GET /sensors/silent answer is reused (0: never). */
+  silentCacheMs: number
   instanceId: string
 }
 
@@ -111,6 +114,7 @@ export function loadConfig (env: NodeJS.ProcessEnv = process.env): AppConfig {
     logLevel: e.LOG_LEVEL,
     ingestTokens: e.INGEST_TOKENS,
     readTokens: e.READ_TOKENS,
+    silentCacheMs: e.SILENT_CACHE_MS,
     instanceId: e.INSTANCE_ID
   }
 }

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify'
-import bearerAuth from '@fastify/bearer-auth'
 import type { AppConfig } from '../config.js'
-import { HttpProblem, PROBLEM_CONTENT_TYPE, problem, serviceUnavailable } from '../problem.js'
+import { requireTokens } from '../auth/require-tokens.js'
+import { HttpProblem, serviceUnavailable } from '../problem.js'
 import { parseNdjson } from './ndjson.js'
 import { validateReadings } from './reading.js'
 import { DatabaseUnavailableError, QueueFullError, WriteTimeoutError, type Outcome } from './writer.js'
@@ -23,18 +23,6 @@ function summarise (outcomes: Outcome[]): IngestResult {
   return result
 }
 
-/** Any of the configured tokens, as `Authorization: Bearer <token>`; none configured: open. */
-export async function requireTokens (fastify: FastifyInstance, tokens: string[]): Promise<void> {
-  if (tokens.length === 0) return
-  await fastify.register(bearerAuth, {
-    keys: new Set(tokens),
-    contentType: PROBLEM_CONTENT_TYPE,
-    verifyErrorLogLevel: 'warn',
-    // The plugin sends whatever this returns; its typings insist on `{ error }` only.
-    errorResponse: (() => problem(401, 'Send Authorization: Bearer <token> with a valid token', 'unauthorized')) as unknown as (err: Error) => { error: string }
-  })
-}
-
 export default async function ingestRoutes (fastify: FastifyInstance, opts: { config: AppConfig }) {
   const { config } = opts
   await requireTokens(fastify, config.ingestTokens)
@@ -54,12 +42,15 @@ export default async function ingestRoutes (fastify: FastifyInstance, opts: { co
     const single = body !== null && typeof body === 'object' && !Array.isArray(body)
     const items: unknown[] = Array.isArray(body) ? body : [body]
     if (items.length === 0) throw new HttpProblem(400, 'empty-batch', 'The request holds no readings')
+    fastify.metrics.readingsReceived(items.length)
     if (items.length > config.maxBatch) {
+      fastify.metrics.readingsRejected(items.length)
       throw new HttpProblem(413, 'batch-too-large', `At most ${config.maxBatch} readings per request; this one has ${items.length}`)
     }
 
     const validation = validateReadings(items, Date.now(), config.maxFutureSkewS)
     if (!validation.ok) {
+      fastify.metrics.readingsRejected(items.length)
       throw new HttpProblem(400, 'invalid-readings', 'Some readings are invalid; nothing was stored', { errors: validation.errors })
     }
 
@@ -67,6 +58,7 @@ export default async function ingestRoutes (fastify: FastifyInstance, opts: { co
     try {
       outcomes = await fastify.writer.write(validation.readings)
     } catch (err) {
+      fastify.metrics.readingsFailed(items.length)
       if (err instanceof QueueFullError) throw serviceUnavailable('The write queue is full; nothing was stored', 1)
       if (err instanceof DatabaseUnavailableError) throw serviceUnavailable('The database is unavailable; nothing was stored', 2)
       if (err instanceof WriteTimeoutError) throw serviceUnavailable(`${err.message}; sending the same request again is safe`, 2)
@@ -74,6 +66,7 @@ export default async function ingestRoutes (fastify: FastifyInstance, opts: { co
     }
 
     const result = summarise(outcomes)
+    fastify.metrics.readingsWritten({ inserted: result.inserted, duplicates: result.duplicates, conflicts: result.conflicts.length })
     if (single && result.conflicts.length === 1) {
       throw new HttpProblem(409, 'conflict',
         'A reading with this sensor_id, timestamp and variable is already stored with a different value or unit',

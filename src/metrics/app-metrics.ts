@@ -1,0 +1,101 @@
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client'
+
+export interface MetricsSources {
+  version: string
+  instanceId: string
+  /** Readings waiting in the write queue, read at scrape time. */
+  writeQueueDepth: () => number
+  flushesInFlight: () => number
+  pool: () => { totalCount: number, idleCount: number, waitingCount: number }
+}
+
+/** What a finished POST /readings did with its readings (see README for the definitions). */
+export interface IngestCounts {
+  inserted: number
+  duplicates: number
+  conflicts: number
+}
+
+/**
+ * Every metric of one app instance, on its own Registry, so several apps in one process (tests,
+ * benchmarks) never share or collide on a metric.
+ */
+export class AppMetrics {
+  readonly registry = new Registry()
+
+  readonly httpRequests = new Counter({
+    name: 'http_requests_total',
+    help: 'HTTP requests answered, by method, route pattern and status code',
+    labelNames: ['method', 'route', 'status_code'] as const,
+    registers: [this.registry]
+  })
+
+  readonly httpDuration = new Histogram({
+    name: 'http_request_duration_seconds',
+    help: 'Time from receiving a request to sending its answer, by method, route pattern and status code',
+    labelNames: ['method', 'route', 'status_code'] as const,
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers: [this.registry]
+  })
+
+  private readonly readings = {
+    received: this.counter('iot_readings_received_total', 'Readings in POST /readings bodies that parsed'),
+    inserted: this.counter('iot_readings_inserted_total', 'Readings stored for the first time'),
+    duplicate: this.counter('iot_readings_duplicate_total', 'Readings already stored with the same value and unit (safe retries)'),
+    conflict: this.counter('iot_readings_conflict_total', 'Readings whose key is stored with another value or unit (not stored)'),
+    rejected: this.counter('iot_readings_rejected_total', 'Readings in requests refused as a whole with 400 or 413 (invalid reading, too many readings)'),
+    failed: this.counter('iot_readings_failed_total', 'Readings in requests answered 5xx (database unavailable, queue full): not stored, to be retried')
+  }
+
+  private readonly flushRows = new Histogram({
+    name: 'iot_flush_rows',
+    help: 'Distinct readings written per group-commit flush',
+    buckets: [1, 5, 10, 50, 100, 500, 1000, 5000, 10000],
+    registers: [this.registry]
+  })
+
+  private readonly flushDuration = new Histogram({
+    name: 'iot_flush_duration_seconds',
+    help: 'Duration of one group-commit flush (insert, summary upsert, commit, read-back of conflicts)',
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+    registers: [this.registry]
+  })
+
+  constructor (sources: MetricsSources) {
+    collectDefaultMetrics({ register: this.registry })
+    this.gauge('iot_write_queue_depth', 'Readings waiting in the write queue for a flush', sources.writeQueueDepth)
+    this.gauge('iot_write_flushes_in_flight', 'Group-commit flushes being written', sources.flushesInFlight)
+    this.gauge('iot_db_pool_connections', 'Connections open in the database pool, busy or idle', () => sources.pool().totalCount)
+    this.gauge('iot_db_pool_idle_connections', 'Open connections in the database pool not in use', () => sources.pool().idleCount)
+    this.gauge('iot_db_pool_waiting_clients', 'Queries waiting for a database pool connection', () => sources.pool().waitingCount)
+    new Gauge({
+      name: 'iot_service_info',
+      help: 'Always 1; its labels name the running version and instance',
+      labelNames: ['version', 'instance_id'] as const,
+      registers: [this.registry]
+    }).set({ version: sources.version, instance_id: sources.instanceId }, 1)
+  }
+
+  readingsReceived (n: number): void { this.readings.received.inc(n) }
+  readingsRejected (n: number): void { this.readings.rejected.inc(n) }
+  readingsFailed (n: number): void { this.readings.failed.inc(n) }
+
+  readingsWritten (counts: IngestCounts): void {
+    this.readings.inserted.inc(counts.inserted)
+    this.readings.duplicate.inc(counts.duplicates)
+    this.readings.conflict.inc(counts.conflicts)
+  }
+
+  flushed (stats: { rows: number, durationS: number }): void {
+    this.flushRows.observe(stats.rows)
+    this.flushDuration.observe(stats.durationS)
+  }
+
+  private counter (name: string, help: string): Counter {
+    return new Counter({ name, help, registers: [this.registry] })
+  }
+
+  private gauge (name: string, help: string, read: () => number): void {
+    new Gauge({ name, help, registers: [this.registry], collect () { this.set(read()) } })
+  }
+}

@@ -1,0 +1,42 @@
+import type { FastifyInstance } from 'fastify'
+import fp from 'fastify-plugin'
+import type { AppConfig } from '../config.js'
+import { version } from '../version.js'
+import { AppMetrics } from './app-metrics.js'
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    metrics: AppMetrics
+  }
+}
+
+/**
+ * Prometheus metrics for this instance: GET /metrics (open, like /health), HTTP request counts and
+ * latencies by route pattern, and the writer's flushes. Register before the routes it measures.
+ */
+export default fp(async function metrics (fastify: FastifyInstance, opts: { config: AppConfig }) {
+  const appMetrics = new AppMetrics({
+    version,
+    instanceId: opts.config.instanceId,
+    writeQueueDepth: () => fastify.writer.queueDepth,
+    flushesInFlight: () => fastify.writer.flushesInFlight,
+    pool: () => fastify.pg.pool
+  })
+  fastify.decorate('metrics', appMetrics)
+  fastify.writer.onFlush = (stats) => appMetrics.flushed(stats)
+
+  fastify.addHook('onResponse', async (request, reply) => {
+    // The route pattern (/sensors/:id), never the raw URL, keeps the label set small.
+    const labels = {
+      method: request.method,
+      route: request.routeOptions.url ?? 'unmatched',
+      status_code: String(reply.statusCode)
+    }
+    appMetrics.httpRequests.inc(labels)
+    appMetrics.httpDuration.observe(labels, reply.elapsedTime / 1000)
+  })
+
+  fastify.get('/metrics', async (_request, reply) => {
+    return reply.type(appMetrics.registry.contentType).send(await appMetrics.registry.metrics())
+  })
+}, { name: 'metrics', dependencies: ['db', 'writer'] })
