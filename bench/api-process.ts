@@ -1,31 +1,56 @@
 import { spawn, type ChildProcess } from 'node:child_process'
 import { once } from 'node:events'
+import { createServer } from 'node:net'
+import { join } from 'node:path'
+import { request } from 'undici'
+import { packageRoot } from '../src/paths.js'
 
 export interface ApiProcess {
-  origin: string
+  url: string
   stop(): Promise<void>
 }
 
-/** Runs the API as its own process (as in production), so the load generator does not share its event loop. */
-export async function startApiProcess (env: Record<string, string>): Promise<ApiProcess> {
-  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
-    env: { ...process.env, HOST: '127.0.0.1', PORT: '0', LOG_LEVEL: 'info', ...env },
-    stdio: ['ignore', 'pipe', 'inherit']
+async function freePort (): Promise<number> {
+  const server = createServer().listen(0, '127.0.0.1')
+  await once(server, 'listening')
+  const { port } = server.address() as { port: number }
+  server.close()
+  await once(server, 'close')
+  return port
+}
+
+async function stop (child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null) return
+  const exited = once(child, 'exit')
+  child.kill('SIGTERM')
+  const timer = setTimeout(() => child.kill('SIGKILL'), 10_000)
+  await exited
+  clearTimeout(timer)
+}
+
+/**
+ * The API in its own process (as deployed), so the load generator does not share its event loop;
+ * resolves once /ready answers 200.
+ */
+export async function startApiProcess (databaseUrl: string): Promise<ApiProcess> {
+  const port = await freePort()
+  const child = spawn(process.execPath, ['--import', 'tsx', join(packageRoot, 'src/server.ts')], {
+    env: { ...process.env, DATABASE_URL: databaseUrl, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn', READ_TOKENS: '', INGEST_TOKENS: '' },
+    stdio: ['ignore', 'inherit', 'inherit']
   })
-  const origin = await new Promise<string>((resolve, reject) => {
-    let out = ''
-    child.stdout!.on('data', (chunk) => {
-      out += chunk
-      const m = /listening at (http:\/\/127\.0\.0\.1:\d+)/.exec(out)
-      if (m) resolve(m[1]!)
-    })
-    child.once('exit', (code) => reject(new Error(`API exited with ${code} before listening`)))
-  })
-  return {
-    origin,
-    async stop () {
-      child.kill('SIGTERM')
-      await once(child, 'exit')
+  const url = `http://127.0.0.1:${port}`
+  const deadline = Date.now() + 30_000
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`the API exited with code ${child.exitCode} while starting`)
+    try {
+      const res = await request(`${url}/ready`)
+      await res.body.dump()
+      if (res.statusCode === 200) return { url, stop: () => stop(child) }
+    } catch {
+      // not listening yet
     }
+    await new Promise((resolve) => setTimeout(resolve, 200))
   }
+  child.kill('SIGKILL')
+  throw new Error('the API did not become ready within 30 s')
 }

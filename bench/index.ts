@@ -2,18 +2,28 @@ import { parseArgs } from 'node:util'
 import { startApiProcess } from './api-process.js'
 import { benchDatabase } from './database.js'
 import { copyCeiling, runIngestBench } from './ingest.js'
+import { runReadBench } from './read.js'
 
-// npm run bench [-- --duration 10]: ingest throughput and latency against DATABASE_URL's server
-// (a scratch database on it) or the embedded PGlite, with the COPY ceiling measured in the same run.
-const { values } = parseArgs({ options: { duration: { type: 'string', default: '10' } } })
+// npm run bench [-- --duration 10 --readings 1000000 --skip-reads]: ingest throughput and latency,
+// then read latency over a seeded fleet, against a scratch database on DATABASE_URL's server (or an
+// in-memory embedded PGlite), with the COPY ceiling measured in the same run.
+const { values } = parseArgs({
+  options: {
+    duration: { type: 'string', default: '10' },
+    readings: { type: 'string', default: '1000000' },
+    'skip-reads': { type: 'boolean', default: false }
+  }
+})
 const durationS = Number(values.duration)
+const readings = Number(values.readings)
 if (!Number.isFinite(durationS) || durationS <= 0) throw new Error('--duration must be a positive number of seconds')
+if (!Number.isInteger(readings) || readings < 20_000) throw new Error('--readings must be a whole number of at least 20000')
 
 const db = await benchDatabase()
-const api = await startApiProcess({ DATABASE_URL: db.url })
 try {
   console.log(`database: ${db.kind}; ${durationS} s per scenario`)
-  const results = await runIngestBench(api.origin, durationS)
+  const api = await startApiProcess(db.url)
+  const results = await runIngestBench(api.url, durationS).finally(() => api.stop())
   const rows = Math.max(100_000, Math.round(results[1]!.readingsPerS * durationS))
   const ceiling = await copyCeiling(db.url, rows)
   console.log(`ceiling: COPY of ${rows} rows into a scratch copy of the table: ${Math.round(ceiling)} rows/s`)
@@ -22,7 +32,9 @@ try {
       `p50 ${r.p50Ms} ms, p99 ${r.p99Ms} ms, ${(r.readingsPerS / ceiling * 100).toFixed(1)}% of COPY, ` +
       `non-2xx ${r.non2xx}, errors ${r.errors}`)
   }
+  if (!values['skip-reads']) {
+    await runReadBench({ databaseUrl: db.url, log: console.log, readings, sensors: 10_000, durationS })
+  }
 } finally {
-  await api.stop()
   await db.drop()
 }

@@ -1,12 +1,7 @@
-import { spawn, type ChildProcess } from 'node:child_process'
-import { once } from 'node:events'
-import { createServer } from 'node:net'
-import { join } from 'node:path'
 import autocannon from 'autocannon'
 import pg from 'pg'
-import { request } from 'undici'
 import { migrate } from '../src/db/migrate.js'
-import { packageRoot } from '../src/paths.js'
+import { startApiProcess } from './api-process.js'
 
 export interface ReadBenchOptions {
   /** A scratch database: it is migrated, then its readings and summary are replaced by the seed. */
@@ -64,48 +59,6 @@ async function seed (pool: pg.Pool, readings: number, sensors: number): Promise<
   await pool.query('VACUUM ANALYZE sensor_variable_summary')
 }
 
-async function freePort (): Promise<number> {
-  const server = createServer().listen(0, '127.0.0.1')
-  await once(server, 'listening')
-  const { port } = server.address() as { port: number }
-  server.close()
-  await once(server, 'close')
-  return port
-}
-
-/** The API in its own process (as deployed), so load generation does not share its event loop. */
-async function startServer (databaseUrl: string): Promise<{ url: string, child: ChildProcess }> {
-  const port = await freePort()
-  const child = spawn(process.execPath, ['--import', 'tsx', join(packageRoot, 'src/server.ts')], {
-    env: { ...process.env, DATABASE_URL: databaseUrl, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn', READ_TOKENS: '', INGEST_TOKENS: '' },
-    stdio: ['ignore', 'inherit', 'inherit']
-  })
-  const url = `http://127.0.0.1:${port}`
-  const deadline = Date.now() + 30_000
-  while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`the API exited with code ${child.exitCode} while starting`)
-    try {
-      const res = await request(`${url}/ready`)
-      await res.body.dump()
-      if (res.statusCode === 200) return { url, child }
-    } catch {
-      // not listening yet
-    }
-    await new Promise((resolve) => setTimeout(resolve, 200))
-  }
-  child.kill('SIGKILL')
-  throw new Error('the API did not become ready within 30 s')
-}
-
-async function stopServer (child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null) return
-  const exited = once(child, 'exit')
-  child.kill('SIGTERM')
-  const timer = setTimeout(() => child.kill('SIGKILL'), 10_000)
-  await exited
-  clearTimeout(timer)
-}
-
 async function measure (url: string, endpoint: string, path: (sensorId: number) => string, sensors: number, durationS: number, connections: number): Promise<EndpointLatency> {
   const result = await autocannon({
     url,
@@ -146,7 +99,8 @@ export async function runReadBench (opts: ReadBenchOptions): Promise<ReadBenchRe
   const seedS = (performance.now() - seedStarted) / 1000
   opts.log(`read bench: seeded in ${seedS.toFixed(1)} s`)
 
-  const { url, child } = await startServer(opts.databaseUrl)
+  const api = await startApiProcess(opts.databaseUrl)
+  const url = api.url
   const endpoints: EndpointLatency[] = []
   try {
     const targets: Array<[string, (id: number) => string]> = [
@@ -162,7 +116,7 @@ export async function runReadBench (opts: ReadBenchOptions): Promise<ReadBenchRe
       opts.log(`read bench: ${endpoint}: p50 ${latency.p50Ms} ms, p99 ${latency.p99Ms} ms, ${Math.round(latency.requestsPerS)} req/s, ${latency.failures} failures (${connections} connections, ${durationS} s)`)
     }
   } finally {
-    await stopServer(child)
+    await api.stop()
   }
   return { readings: sensors * Math.max(1, Math.floor(readings / sensors / VARIABLES.length)) * VARIABLES.length, sensors, seedS, endpoints }
 }
