@@ -52,6 +52,11 @@ export class StateStore {
     return this.chain
   }
 
+  /** Resolves when every write queued so far is on disk. */
+  idle (): Promise<void> {
+    return this.chain
+  }
+
   private async write (text: string): Promise<void> {
     const temporary = `${this.path}.${process.pid}.tmp`
     const file = await open(temporary, 'w')
