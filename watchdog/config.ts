@@ -140,7 +140,7 @@ export const DEFAULTS = {
   failureThreshold: 3,
   successThreshold: 2,
   reminder: { firstMs: 15 * 60_000, factor: 2, maxMs: 4 * 3_600_000 },
-  flapping: { window: 20, threshold: 6, stableChecks: 10 },
+  flapping: { window: 20, threshold: 5, stableChecks: 10 },
   coalesceMs: 5000,
   requestTimeoutMs: 10_000,
   maxBackoffMs: 5 * 60_000,
