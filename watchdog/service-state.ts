@@ -105,7 +105,9 @@ export function evaluateService (state: ServiceState, context: ServiceContext, n
         state.incident = undefined
       }
     }
-  } else if (next === 'down' && incident?.nextReminderAt !== undefined && now >= incident.nextReminderAt) {
+  } else if (next === 'down' && incident?.nextReminderAt !== undefined && now >= incident.nextReminderAt &&
+    memberStates.every((s) => s.last?.status === 'fail')) {
+    // Only while it still fails right now: no reminder on the first passing check of a recovery.
     incident.remindersSent++
     incident.nextReminderAt = now + reminderDelay(policy, incident.remindersSent)
     out.push({ ...base('reminder'), durationMs: now - incident.openedAt, reminderNumber: incident.remindersSent })

@@ -1,6 +1,6 @@
 import { formatDuration } from '../duration.js'
 import type { Notification, TargetSummary } from '../notification.js'
-import { fitPayload, type Embed, type EmbedField, type WebhookPayload } from './limits.js'
+import { fitPayload, truncate, type Embed, type EmbedField, type WebhookPayload } from './limits.js'
 
 export const COLORS = { red: 0xd92d20, amber: 0xf79009, green: 0x12b76a, blue: 0x2e90fa } as const
 
@@ -67,7 +67,7 @@ export function renderEmbed (n: Notification): Embed {
       break
   }
   if (n.affected && n.affected.length > 0) {
-    const list = n.affected.map((t) => `• **${t.name}** ${t.url}${t.error ? ` — ${t.error}` : ''}`).join('\n')
+    const list = n.affected.map((t) => `• **${t.name}** ${t.url}${t.error ? ` — ${truncate(t.error, 300)}` : ''}`).join('\n')
     title += ` (root cause of ${n.affected.length} more)`
     description += n.kind === 'resolved'
       ? `\n\n**Root cause** of failures on these targets, which got no alarm of their own:\n${list}`
@@ -94,7 +94,8 @@ export function renderEmbed (n: Notification): Embed {
 
 function targetField (t: TargetSummary): EmbedField {
   const lines = [t.url]
-  if (t.error && t.state !== 'up') lines.push(`Error: ${t.error}`)
+  // Cut the error before the field limit would, so the lines after it survive.
+  if (t.error && t.state !== 'up') lines.push(`Error: ${truncate(t.error, 800)}`)
   if (t.state !== 'up' && t.failedChecks > 0) lines.push(`Failed checks: ${t.failedChecks}`)
   return { name: `${t.name}: ${t.state.toUpperCase()}`, value: lines.join('\n') }
 }

@@ -97,6 +97,7 @@ export class WebhookSender {
   }
 
   async stop (): Promise<void> {
+    if (this.stopping.signal.aborted) return
     this.stopping.abort()
     await this.running
     await this.agent.close()

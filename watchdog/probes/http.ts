@@ -3,7 +3,7 @@ import type { TargetConfig } from '../config.js'
 import { readHealthJson } from './health-json.js'
 import { describeError, type ProbeResult } from './result.js'
 
-const BODY_LIMIT = 16 * 1024
+const BODY_LIMIT = 64 * 1024
 const SUMMARY_LENGTH = 300
 
 /**

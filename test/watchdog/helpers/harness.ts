@@ -74,7 +74,8 @@ export async function startHarness (t: TestContext, config: Record<string, unkno
       await deliver(clock, harness.watchdog.sender)
     },
     async restartAfterKill () {
-      // What the killed process had written is all the new one gets (the old one is idle: nothing calls it again).
+      // The killed process sends nothing more, and what it had written is all the new one gets.
+      await harness.watchdog.sender.stop()
       await harness.watchdog.store.idle()
       harness.watchdog = await open()
     }
