@@ -194,6 +194,8 @@ export function parseWatchdogConfig (text: string, env: NodeJS.ProcessEnv = {}, 
     if (err instanceof InterpolationError) throw new WatchdogConfigError(`Invalid watchdog config: ${err.message}`)
     throw err
   }
+  // A missing discord section reads as an empty one, so the error names the webhook field.
+  ;(raw as Record<string, unknown>).discord ??= {}
   applyEnvOverrides(raw as Record<string, unknown>, env)
   const parsed = fileSchema.safeParse(raw)
   if (!parsed.success) {

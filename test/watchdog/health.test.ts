@@ -1,5 +1,5 @@
 import type { AddressInfo } from 'node:net'
-import t from 'tap'
+import t, { type Test } from 'tap'
 import { request } from 'undici'
 import { startHealthServer } from '../../watchdog/health-server.js'
 import { FakeClock } from './helpers/fake-clock.js'
@@ -7,7 +7,7 @@ import { FakeDiscord } from './helpers/fake-discord.js'
 import { startHarness, type Harness } from './helpers/harness.js'
 import { SwitchableTarget } from './helpers/switchable-target.js'
 
-async function getHealth (t: Tap.Test, h: Harness) {
+async function getHealth (t: Test, h: Harness) {
   const server = await startHealthServer(h.watchdog, 0, '127.0.0.1')
   t.teardown(() => server.close())
   const res = await request(`http://127.0.0.1:${(server.server.address() as AddressInfo).port}/health`)

@@ -1,10 +1,10 @@
-import t from 'tap'
+import t, { type Test } from 'tap'
 import { fitPayload, LIMITS, type WebhookPayload } from '../../watchdog/discord/limits.js'
 import { startHarness } from './helpers/harness.js'
 import { SwitchableTarget } from './helpers/switchable-target.js'
 
 /** Every Discord size rule a message must meet. */
-function assertValidSize (t: Tap.Test, payload: WebhookPayload) {
+function assertValidSize (t: Test, payload: WebhookPayload) {
   t.ok((payload.content ?? '').length <= LIMITS.content, 'content within 2000')
   t.ok(payload.embeds.length <= LIMITS.embeds, 'at most 10 embeds')
   let total = 0

@@ -1,5 +1,5 @@
 import type { AddressInfo } from 'node:net'
-import t from 'tap'
+import t, { type Test } from 'tap'
 import { build } from '../helpers/build.js'
 import { freshDatabase } from '../helpers/database.js'
 import { TcpProxy } from '../helpers/tcp-proxy.js'
@@ -13,7 +13,7 @@ const db = await freshDatabase(t)
  * The real thing: three API replicas (buildApp, listening) and the watchdog's own check all
  * reach PostgreSQL through one TCP proxy; cutting it is a database outage.
  */
-async function deployment (t: Parameters<Parameters<typeof t.test>[1]>[0]) {
+async function deployment (t: Test) {
   const proxy = await TcpProxy.start(t, new URL(db.url).hostname, Number(new URL(db.url).port))
   const databaseUrl = proxy.via(db.url)
   const replicaUrls: string[] = []
