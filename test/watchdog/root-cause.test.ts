@@ -41,7 +41,7 @@ t.test('a PostgreSQL outage gives one root-cause message naming the database and
   const embeds = h.discord.incidentEmbeds
   t.equal(embeds.length, 1, 'one message, no alarm per replica')
   const down = embeds[0]
-  t.equal(down.title, '🔴 DOWN: postgres (root cause of 3 more)')
+  t.equal(down.title, '🔴 DOWN: postgres (root cause: 3 targets affected)')
   t.match(down.description, 'these targets fail only because **postgres** is down')
   for (const replica of ['api-1', 'api-2', 'api-3']) t.match(down.description, `**${replica}**`)
   t.match(down.description, 'HTTP 503: postgres:connection')
@@ -52,7 +52,7 @@ t.test('a PostgreSQL outage gives one root-cause message naming the database and
   await h.deliver()
   const titles = h.discord.incidentEmbeds.map((e: any) => e.title)
   t.equal(titles.length, 2)
-  t.match(titles[1], /^🟢 RESOLVED: postgres after \d+s \(root cause of 3 more\)$/)
+  t.match(titles[1], /^🟢 RESOLVED: postgres after \d+s \(root cause: 3 targets affected\)$/)
 })
 
 t.test('a replica failing on its own while the database is up still gets its alarm', async (t) => {

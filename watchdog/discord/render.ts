@@ -68,7 +68,7 @@ export function renderEmbed (n: Notification): Embed {
   }
   if (n.affected && n.affected.length > 0) {
     const list = n.affected.map((t) => `• **${t.name}** ${t.url}${t.error ? ` — ${truncate(t.error, 300)}` : ''}`).join('\n')
-    title += ` (root cause of ${n.affected.length} more)`
+    title += ` (root cause: ${n.affected.length} targets affected)`
     description += n.kind === 'resolved'
       ? `\n\n**Root cause** of failures on these targets, which got no alarm of their own:\n${list}`
       : `\n\n**Root cause**: these targets fail only because **${n.service}** is down; they get no alarm of their own:\n${list}`
@@ -76,7 +76,7 @@ export function renderEmbed (n: Notification): Embed {
 
   const fields: EmbedField[] = []
   const shown = n.kind === 'resolved' || n.kind === 'started' ? n.targets : failing
-  for (const target of shown) fields.push(targetField(target))
+  for (const target of shown) fields.push(targetField(target, n.targets.length > 1))
   if (n.since !== undefined) fields.push({ name: n.kind === 'resolved' ? 'Down from' : 'Since', value: timeValue(n.since), inline: true })
   if (n.kind === 'resolved') fields.push({ name: 'Back up at', value: timeValue(n.createdAt), inline: true })
   if (duration !== undefined) fields.push({ name: n.kind === 'resolved' ? 'Lasted' : 'Down for', value: duration, inline: true })
@@ -92,11 +92,12 @@ export function renderEmbed (n: Notification): Embed {
   }
 }
 
-function targetField (t: TargetSummary): EmbedField {
+/** One target's field; its own failed-check count only when the service has several targets (else the message's count is the same). */
+function targetField (t: TargetSummary, withCount: boolean): EmbedField {
   const lines = [t.url]
   // Cut the error before the field limit would, so the lines after it survive.
   if (t.error && t.state !== 'up') lines.push(`Error: ${truncate(t.error, 800)}`)
-  if (t.state !== 'up' && t.failedChecks > 0) lines.push(`Failed checks: ${t.failedChecks}`)
+  if (withCount && t.state !== 'up' && t.failedChecks > 0) lines.push(`Failed checks: ${t.failedChecks}`)
   return { name: `${t.name}: ${t.state.toUpperCase()}`, value: lines.join('\n') }
 }
 
