@@ -1,4 +1,5 @@
-import { open, readFile, rename } from 'node:fs/promises'
+import { mkdir, open, readFile, rename } from 'node:fs/promises'
+import { dirname } from 'node:path'
 import type { Logger } from 'pino'
 import type { Notification } from './notification.js'
 import type { ServiceState } from './service-state.js'
@@ -59,6 +60,7 @@ export class StateStore {
 
   private async write (text: string): Promise<void> {
     const temporary = `${this.path}.${process.pid}.tmp`
+    await mkdir(dirname(this.path), { recursive: true })
     const file = await open(temporary, 'w')
     try {
       await file.writeFile(text)

@@ -1,9 +1,10 @@
 import { readdir, readFile, writeFile } from 'node:fs/promises'
-import { dirname } from 'node:path'
+import { dirname, join } from 'node:path'
 import t from 'tap'
+import { StateStore } from '../../watchdog/state-store.js'
 import { FakeClock } from './helpers/fake-clock.js'
 import { FakeDiscord } from './helpers/fake-discord.js'
-import { startHarness } from './helpers/harness.js'
+import { silentLogger, startHarness } from './helpers/harness.js'
 import { SwitchableTarget } from './helpers/switchable-target.js'
 
 const config = (url: string) => ({ targets: [{ name: 'api-1', type: 'http', url, timeout: '500ms' }] })
@@ -77,6 +78,13 @@ t.test('the state file is replaced atomically: always complete JSON, no temporar
   t.equal(state.services['api-1'].status, 'down')
   t.same(state.unsent, [])
   t.same((await readdir(dirname(h.config.stateFile))).filter((f) => f.includes('.tmp')), [])
+})
+
+t.test('a missing folder for the state file is created', async (t) => {
+  const nested = join(t.testdir(), 'deeper', 'still', 'state.json')
+  const store = new StateStore(nested, silentLogger)
+  await store.save({ version: 1, savedAt: 0, targets: {}, services: {}, unsent: [] })
+  t.equal((await store.load())?.version, 1)
 })
 
 t.test('an unreadable state file is set aside and the watchdog starts fresh', async (t) => {

@@ -64,6 +64,7 @@ t.test('a 429 is honoured: nothing is sent before retry_after, then the message 
   await clock.advance(3499)
   await settle()
   t.equal(discord.requests.length, 1, 'nothing sent before retry_after')
+  t.equal(clock.nextTimerAt(), rateLimitedAt + 3500, 'still waiting for retry_after')
   await deliver(clock, sender)
   t.equal(discord.requests.length, 2)
   t.equal(discord.requests[1]!.at - rateLimitedAt, 3500)
