@@ -1,10 +1,10 @@
 import closeWithGrace from 'close-with-grace'
 import pino from 'pino'
-import { loadWatchdogConfig, WatchdogConfigError } from './config.js'
+import { loadWatchdogConfig, WatchdogConfigError, type WatchdogConfig } from './config.js'
 import { startHealthServer } from './health-server.js'
 import { Watchdog } from './watchdog.js'
 
-let config
+let config: WatchdogConfig
 try {
   config = await loadWatchdogConfig(process.env)
 } catch (err) {
