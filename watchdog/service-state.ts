@@ -25,10 +25,14 @@ export function initialServiceState (): ServiceState {
   return { status: 'up' }
 }
 
-/** All members down: down; any flapping: flapping; any down or degraded: degraded; else up. */
+/**
+ * All members down (or every member that is not flapping down: it answers at best now and then):
+ * down; any flapping: flapping; any down or degraded: degraded; else up.
+ */
 export function serviceStatus (members: TargetState[]): ServiceStatus {
   const views = members.map(targetView)
-  if (views.every((v) => v === 'down')) return 'down'
+  const steady = views.filter((v) => v !== 'flapping')
+  if (steady.length > 0 && steady.every((v) => v === 'down')) return 'down'
   if (views.includes('flapping')) return 'flapping'
   if (views.some((v) => v === 'down' || v === 'degraded')) return 'degraded'
   return 'up'
@@ -60,7 +64,7 @@ export function evaluateService (state: ServiceState, context: ServiceContext, n
     context.members.some((m) => m.name === context.targets[t.name]?.affectedBy))
   const out: Notification[] = []
 
-  if (previous === 'up' && next !== 'up') {
+  if (next !== 'up' && !state.incident) {
     const since = Math.min(now, ...memberStates.map((s) => s.troubleSince ?? now))
     state.incident = { id: `${context.name}#${since}`, openedAt: since, remindersSent: 0, affected: [] }
   }
@@ -96,14 +100,12 @@ export function evaluateService (state: ServiceState, context: ServiceContext, n
       incident!.remindersSent = 0
       incident!.nextReminderAt = now + reminderDelay(policy, 0)
       out.push({ ...base('down'), ping: true, afterFlapping: previous === 'flapping' })
+    } else if (next === 'up') {
+      out.push({ ...base('resolved'), durationMs: now - (incident?.openedAt ?? now), afterFlapping: previous === 'flapping' })
+      state.incident = undefined
     } else {
       incident!.nextReminderAt = undefined
-      if (next === 'flapping') out.push(base('flapping'))
-      if (next === 'degraded') out.push({ ...base('degraded'), afterFlapping: previous === 'flapping' })
-      if (next === 'up') {
-        out.push({ ...base('resolved'), durationMs: now - incident!.openedAt, afterFlapping: previous === 'flapping' })
-        state.incident = undefined
-      }
+      out.push(next === 'flapping' ? base('flapping') : { ...base('degraded'), afterFlapping: previous === 'flapping' })
     }
   } else if (next === 'down' && incident?.nextReminderAt !== undefined && now >= incident.nextReminderAt &&
     memberStates.every((s) => s.last?.status === 'fail')) {

@@ -56,3 +56,22 @@ t.test('a check result alternating every round is flapping even though no thresh
   await h.deliver()
   t.same(h.discord.incidentEmbeds.map((e: any) => e.title), ['🟠 FLAPPING: api-1'])
 })
+
+t.test('in a service, the other replicas going down while one flaps is DOWN, not hidden by the flapping', async (t) => {
+  const replicas = await Promise.all([1, 2, 3].map(() => SwitchableTarget.start(t)))
+  const h = await startHarness(t, {
+    targets: replicas.map((r, i) => ({ name: `api-${i + 1}`, type: 'http', url: r.url, service: 'api', timeout: '500ms' }))
+  })
+  for (let i = 0; i < 8; i++) {
+    replicas[0]!.mode = i % 2 === 0 ? 'fail' : 'ok'
+    await h.round()
+  }
+  replicas[1]!.mode = 'fail'
+  replicas[2]!.mode = 'fail'
+  for (let i = 0; i < 3; i++) {
+    replicas[0]!.mode = i % 2 === 0 ? 'fail' : 'ok'
+    await h.round()
+  }
+  await h.deliver()
+  t.same(h.discord.incidentEmbeds.map((e: any) => e.title), ['🟠 FLAPPING: api', '🔴 DOWN: api'])
+})

@@ -1,3 +1,5 @@
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import pino from 'pino'
 import { parseWatchdogConfig, type WatchdogConfig } from '../../../watchdog/config.js'
@@ -8,7 +10,6 @@ import { FakeDiscord } from './fake-discord.js'
 
 interface TestContext {
   teardown(fn: () => unknown): void
-  testdir(): string
 }
 
 export const silentLogger = pino({ level: 'silent' })
@@ -47,14 +48,21 @@ export interface Harness {
 export async function startHarness (t: TestContext, config: Record<string, unknown>, options: { clock?: FakeClock, discord?: FakeDiscord } = {}): Promise<Harness> {
   const clock = options.clock ?? new FakeClock()
   const discord = options.discord ?? await FakeDiscord.start(t, clock)
-  const stateFile = join(t.testdir(), 'state.json')
+  // Every watchdog of the test stops (its last state write included) before its folder goes.
+  const dir = await mkdtemp(join(tmpdir(), 'watchdog-test-'))
+  const opened: Watchdog[] = []
+  t.teardown(async () => {
+    for (const watchdog of opened) await watchdog.stop()
+    await rm(dir, { recursive: true, force: true })
+  })
+  const stateFile = join(dir, 'state.json')
   const fileConfig = { ...config, discord: { coalesce_window: '0s', ...(config.discord as object ?? {}), webhook_url: discord.url }, state_file: stateFile }
   const parsed = parseWatchdogConfig(JSON.stringify(fileConfig))
 
   const open = async () => {
     const watchdog = new Watchdog(parsed, { logger: silentLogger, clock })
+    opened.push(watchdog)
     await watchdog.init()
-    t.teardown(() => watchdog.stop())
     return watchdog
   }
 
