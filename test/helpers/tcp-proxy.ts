@@ -1,58 +1,63 @@
-import { createConnection, createServer, type Socket } from 'node:net'
-import type { AddressInfo } from 'node:net'
+import net from 'node:net'
 
-interface Teardown { teardown(fn: () => unknown): void }
+/** A TCP proxy on 127.0.0.1 in front of a real server, which a test can cut or freeze. */
+export interface TcpProxy {
+  port: number
+  /** Drops every open connection and refuses new ones until restore(): a crashed server. */
+  cut(): void
+  /** Stops forwarding bytes but keeps connections open: a server that hangs or a silent network. */
+  freeze(): void
+  restore(): void
+  close(): Promise<void>
+}
 
-/**
- * A TCP proxy on 127.0.0.1 in front of a real server (PostgreSQL), to simulate an outage
- * without touching the server: cut() drops every open connection and refuses new ones by
- * closing them at once; restore() lets connections through again.
- */
-export class TcpProxy {
-  private cutOff = false
-  private readonly sockets = new Set<Socket>()
-  port = 0
-
-  static async start (t: Teardown, targetHost: string, targetPort: number): Promise<TcpProxy> {
-    const proxy = new TcpProxy()
-    const server = createServer((client) => {
-      proxy.track(client)
-      if (proxy.cutOff) return void client.destroy()
-      const upstream = createConnection({ host: targetHost, port: targetPort })
-      proxy.track(upstream)
-      client.pipe(upstream).pipe(client)
-      const close = () => { client.destroy(); upstream.destroy() }
-      client.on('error', close).on('close', close)
-      upstream.on('error', close).on('close', close)
-    })
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-    proxy.port = (server.address() as AddressInfo).port
-    t.teardown(() => new Promise<void>((resolve) => {
-      for (const s of proxy.sockets) s.destroy()
-      server.close(() => resolve())
-    }))
-    return proxy
+export async function startTcpProxy (targetHost: string, targetPort: number): Promise<TcpProxy> {
+  const sockets = new Set<net.Socket>()
+  let mode: 'up' | 'cut' | 'frozen' = 'up'
+  const track = (s: net.Socket) => {
+    sockets.add(s)
+    s.on('close', () => sockets.delete(s))
+    s.on('error', () => s.destroy())
   }
-
-  /** The same URL, through the proxy. */
-  via (url: string): string {
-    const proxied = new URL(url)
-    proxied.hostname = '127.0.0.1'
-    proxied.port = String(this.port)
-    return proxied.toString()
+  const server = net.createServer((client) => {
+    track(client)
+    if (mode === 'cut') {
+      client.destroy()
+      return
+    }
+    const upstream = net.connect(targetPort, targetHost)
+    track(upstream)
+    client.pipe(upstream).pipe(client)
+    client.on('close', () => upstream.destroy())
+    upstream.on('close', () => client.destroy())
+    if (mode === 'frozen') { client.pause(); upstream.pause() }
+  })
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  return {
+    port: (server.address() as net.AddressInfo).port,
+    cut () {
+      mode = 'cut'
+      for (const s of sockets) s.destroy()
+    },
+    freeze () {
+      mode = 'frozen'
+      for (const s of sockets) s.pause()
+    },
+    restore () {
+      mode = 'up'
+      for (const s of sockets) s.resume()
+    },
+    close () {
+      for (const s of sockets) s.destroy()
+      return new Promise((resolve) => server.close(() => resolve()))
+    }
   }
+}
 
-  cut (): void {
-    this.cutOff = true
-    for (const s of this.sockets) s.destroy()
-  }
-
-  restore (): void {
-    this.cutOff = false
-  }
-
-  private track (socket: Socket): void {
-    this.sockets.add(socket)
-    socket.on('close', () => this.sockets.delete(socket))
-  }
+/** The same database URL, reached through the proxy. */
+export function throughProxy (databaseUrl: string, proxy: TcpProxy): string {
+  const url = new URL(databaseUrl)
+  url.hostname = '127.0.0.1'
+  url.port = String(proxy.port)
+  return url.toString()
 }

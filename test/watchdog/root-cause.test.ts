@@ -2,7 +2,7 @@ import type { AddressInfo } from 'node:net'
 import t, { type Test } from 'tap'
 import { build } from '../helpers/build.js'
 import { freshDatabase } from '../helpers/database.js'
-import { TcpProxy } from '../helpers/tcp-proxy.js'
+import { startTcpProxy, throughProxy } from '../helpers/tcp-proxy.js'
 import { startHarness } from './helpers/harness.js'
 import { SwitchableTarget } from './helpers/switchable-target.js'
 
@@ -14,8 +14,9 @@ const db = await freshDatabase(t)
  * reach PostgreSQL through one TCP proxy; cutting it is a database outage.
  */
 async function deployment (t: Test) {
-  const proxy = await TcpProxy.start(t, new URL(db.url).hostname, Number(new URL(db.url).port))
-  const databaseUrl = proxy.via(db.url)
+  const proxy = await startTcpProxy(new URL(db.url).hostname, Number(new URL(db.url).port))
+  t.teardown(() => proxy.close())
+  const databaseUrl = throughProxy(db.url, proxy)
   const replicaUrls: string[] = []
   for (const id of ['a', 'b', 'c']) {
     const app = await build(t, { databaseUrl, instanceId: id, dbConnectTimeoutMs: 500 })
