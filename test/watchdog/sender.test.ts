@@ -161,3 +161,17 @@ t.test('a reminder replacing a queued DOWN keeps it a DOWN with its ping', async
   t.equal(discord.delivered[0].embeds[0].title, '🔴 DOWN: postgres')
   t.match(discord.delivered[0].content, '<@&77>')
 })
+
+t.test('a 400 drops that message and the queue moves on', async (t) => {
+  const clock = new FakeClock()
+  const discord = await FakeDiscord.start(t, clock)
+  discord.respondWith({ status: 400, body: { message: 'Invalid Form Body', code: 50035 } })
+  const sender = newSender(t, clock, discord)
+  sender.enqueue(down(clock, 'first'))
+  sender.enqueue(down(clock, 'second'))
+  await deliver(clock, sender)
+  t.equal(discord.requests.length, 2)
+  t.same(discord.delivered.map((m) => m.embeds[0].title), ['🔴 DOWN: second'])
+  t.match(sender.status().lastError, 'HTTP 400')
+  t.equal(sender.status().disabled, false)
+})

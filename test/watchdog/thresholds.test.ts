@@ -145,3 +145,24 @@ t.test('incidents opening in the same few seconds go out as one message', async 
   t.equal(downs.length, 1)
   t.same(downs[0].embeds.map((e: any) => e.title).sort(), ['🔴 DOWN: a', '🔴 DOWN: b'])
 })
+
+t.test('an answer slower than latency_limit is degraded, not down', async (t) => {
+  const target = await SwitchableTarget.start(t, 'slow')
+  target.slowMs = 300
+  const h = await startHarness(t, oneTarget(target.url, { latency_limit: '50ms', timeout: '2s' }))
+  await h.rounds(3)
+  await h.deliver()
+  t.same(h.discord.incidentEmbeds.map((e: any) => e.title), ['🟠 DEGRADED: api-1'])
+  t.match(h.discord.incidentEmbeds[0].fields[0].value, /slow: answered in \d+ ms, limit 50 ms/)
+})
+
+t.test('expected_status decides what a passing answer is', async (t) => {
+  const target = await SwitchableTarget.start(t, 'fail')
+  const h = await startHarness(t, oneTarget(target.url, { expected_status: [500] }))
+  await h.rounds(3)
+  target.mode = 'ok'
+  await h.rounds(3)
+  await h.deliver()
+  t.same(h.discord.incidentEmbeds.map((e: any) => e.title), ['🔴 DOWN: api-1'])
+  t.match(h.discord.incidentEmbeds[0].fields[0].value, 'HTTP 200')
+})

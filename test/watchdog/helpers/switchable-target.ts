@@ -1,8 +1,8 @@
 import { createServer, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 
-/** ok: 200 health+json pass; warn: 200 "warn"; fail: 500 text; hang: never answers; dbfail: 503 blaming postgres, like the API's /ready. */
-export type TargetMode = 'ok' | 'warn' | 'fail' | 'hang' | 'dbfail'
+/** ok: 200 health+json pass; warn: 200 "warn"; fail: 500 text; hang: never answers; dbfail: 503 blaming postgres, like the API's /ready; slow: "ok" after slowMs. */
+export type TargetMode = 'ok' | 'warn' | 'fail' | 'hang' | 'dbfail' | 'slow'
 
 interface Teardown { teardown(fn: () => unknown): void }
 
@@ -11,6 +11,7 @@ export class SwitchableTarget {
   mode: TargetMode = 'ok'
   /** The text of a failure ("fail": the body; "dbfail": the check's output). */
   failureText = 'internal error'
+  slowMs = 300
   hits = 0
   url = ''
   private readonly hanging = new Set<ServerResponse>()
@@ -46,6 +47,10 @@ export class SwitchableTarget {
       case 'fail':
         res.writeHead(500, { 'content-type': 'text/plain' })
         return void res.end(this.failureText)
+      case 'slow': {
+        const timer = setTimeout(() => health(200, 'pass', {}), this.slowMs)
+        return void res.on('close', () => clearTimeout(timer))
+      }
       case 'hang':
         this.hanging.add(res)
         res.on('close', () => this.hanging.delete(res))
