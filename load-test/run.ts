@@ -1,0 +1,139 @@
+import { createHistogram, type RecordableHistogram } from 'node:perf_hooks'
+import autocannon from 'autocannon'
+import type { LoadTestOptions } from './args.js'
+import { Ledger } from './ledger.js'
+import { EvenPacer, paceClient } from './pacer.js'
+import { ReadingGenerator, type Batch } from './readings.js'
+
+/** A request with no answer within this long counts as a timeout. */
+const REQUEST_TIMEOUT_S = 10
+
+export interface Progress {
+  elapsedS: number
+  readingsSent: number
+  readingsAcknowledged: number
+  errors: number
+  /** Readings sent per second over the last progress interval. */
+  currentRate: number
+  p99Ms: number
+}
+
+export interface RunResult {
+  ledger: Ledger
+  generator: ReadingGenerator
+  startedAt: Date
+  /** First request to last answer (or error). */
+  elapsedS: number
+  /** Response latencies in microseconds. */
+  latency: RecordableHistogram
+}
+
+export interface RunHooks {
+  onProgress?: (progress: Progress) => void
+  progressIntervalMs?: number
+  /** Aborting stops sending; what was sent is still counted and verified. */
+  signal?: AbortSignal
+}
+
+interface RequestContext {
+  batch?: Batch
+}
+
+/** Sends the run's readings with autocannon and counts every answer. */
+export async function runLoad (options: LoadTestOptions, sensorBase: number, hooks: RunHooks = {}): Promise<RunResult> {
+  const { pace } = options
+  const maxReadings = pace.readings
+  const requests = maxReadings === undefined ? undefined : Math.ceil(maxReadings / options.batch)
+  const generator = new ReadingGenerator({
+    sensorBase, sensors: options.sensors, batch: options.batch, duplicates: options.duplicates, maxReadings
+  })
+  const ledger = new Ledger()
+  const latency = createHistogram()
+  const pacer = pace.kind === 'paced' ? new EvenPacer(1000 * options.batch / pace.readingsPerSecond) : undefined
+  const url = new URL(options.url)
+  const headers: Record<string, string> = { 'content-type': 'application/json' }
+  if (options.token !== undefined) headers.authorization = `Bearer ${options.token}`
+
+  let started = 0
+  let lastEvent = 0
+  const instance = autocannon({
+    url: url.origin,
+    // autocannon refuses more connections than requests.
+    connections: Math.min(options.connections, requests ?? options.connections),
+    pipelining: 1,
+    timeout: REQUEST_TIMEOUT_S,
+    ...(requests !== undefined ? { amount: requests } : { duration: pace.kind === 'max' ? pace.durationS ?? 60 : 60 }),
+    ...(pacer ? { setupClient: (client: unknown) => paceClient(client, pacer) } : {}),
+    requests: [{
+      method: 'POST',
+      path: `${url.pathname.replace(/\/+$/, '')}/readings`,
+      headers,
+      setupRequest: (request, context) => {
+        // autocannon keeps one context per connection, and a connection has one request in
+        // flight, so the answer below finds the batch it belongs to.
+        const batch = generator.next()
+        ;(context as RequestContext).batch = batch
+        ledger.sent(batch)
+        if (started === 0) started = performance.now()
+        return { ...request, body: batch.body }
+      },
+      onResponse: (status, body, context, responseHeaders) => {
+        const batch = (context as RequestContext).batch
+        if (batch === undefined) return
+        const retryAfter = Object.entries(responseHeaders ?? {}).find(([name]) => name.toLowerCase() === 'retry-after')?.[1]
+        ledger.answered(batch, status, body, typeof retryAfter === 'string' ? retryAfter : undefined)
+      }
+    }]
+  } as autocannon.Options, () => {})
+
+  const finished = new Promise<void>((resolve) => instance.on('done', () => resolve()))
+  instance.on('response', (_client: unknown, _status: number, _bytes: number, responseTimeMs: number) => {
+    latency.record(Math.max(1, Math.round(responseTimeMs * 1000)))
+    lastEvent = performance.now()
+  })
+  instance.on('reqError', (err: Error) => {
+    ledger.failed(err)
+    lastEvent = performance.now()
+  })
+
+  // --max with both --readings and --duration: whichever comes first.
+  const stopTimer = pace.kind === 'max' && pace.durationS !== undefined && requests !== undefined
+    ? setTimeout(() => instance.stop(), pace.durationS * 1000)
+    : undefined
+  const onAbort = () => instance.stop()
+  hooks.signal?.addEventListener('abort', onAbort, { once: true })
+  const progressTimer = hooks.onProgress ? startProgress(ledger, latency, () => started, hooks.onProgress, hooks.progressIntervalMs ?? 1000) : undefined
+
+  const startedAt = new Date()
+  try {
+    await finished
+  } finally {
+    clearTimeout(stopTimer)
+    clearInterval(progressTimer)
+    hooks.signal?.removeEventListener('abort', onAbort)
+  }
+  const elapsedS = started === 0 ? 0 : Math.max(0, lastEvent - started) / 1000
+  return { ledger, generator, startedAt, elapsedS, latency }
+}
+
+function startProgress (ledger: Ledger, latency: RecordableHistogram, started: () => number,
+  report: (p: Progress) => void, intervalMs: number): NodeJS.Timeout {
+  let previousSent = 0
+  let previousAt = performance.now()
+  const timer = setInterval(() => {
+    const now = performance.now()
+    const c = ledger.counts
+    report({
+      elapsedS: started() === 0 ? 0 : (now - started()) / 1000,
+      readingsSent: c.readingsSent,
+      readingsAcknowledged: c.acknowledgedNew + c.acknowledgedDuplicate,
+      errors: Object.values(c.errors).reduce((a, b) => a + b, 0) + c.timeouts,
+      currentRate: (c.readingsSent - previousSent) / ((now - previousAt) / 1000),
+      p99Ms: latency.count === 0 ? 0 : latency.percentile(99) / 1000
+    })
+    previousSent = c.readingsSent
+    previousAt = now
+  }, intervalMs)
+  timer.unref()
+  return timer
+}
