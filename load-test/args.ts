@@ -180,7 +180,7 @@ function joinNegativeValues (argv: readonly string[]): string[] {
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!
     const next = argv[i + 1]
-    if (/^--[a-z-]+$/.test(arg) && next !== undefined && /^-\d/.test(next)) {
+    if (/^--[a-z][a-z0-9-]*$/.test(arg) && next !== undefined && /^-\d/.test(next)) {
       out.push(`${arg}=${next}`)
       i++
     } else {
