@@ -6,6 +6,7 @@ import ingestRoutes from './ingest/routes.js'
 import db from './plugins/db.js'
 import lifecycle from './plugins/lifecycle.js'
 import problemErrors from './plugins/problem-errors.js'
+import readRoutes from './read/routes.js'
 import writer from './plugins/writer.js'
 
 export interface BuildOptions {
@@ -35,5 +36,6 @@ export async function buildApp (config: AppConfig, options: BuildOptions = {}): 
 
   await app.register(healthRoutes, { config })
   await app.register(ingestRoutes, { config })
+  await app.register(readRoutes, { config })
   return app
 }

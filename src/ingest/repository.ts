@@ -20,7 +20,23 @@ WITH input AS (
   INSERT INTO readings (sensor_id, ts, variable, value, unit)
   SELECT sensor_id, ts, variable, value, unit FROM input ORDER BY sensor_id, ts, variable
   ON CONFLICT DO NOTHING
-  RETURNING sensor_id, ts, variable
+  RETURNING sensor_id, ts, variable, value, unit
+), summarised AS (
+  -- Only rows this statement inserted count, so a duplicate or a conflict changes nothing. The
+  -- aggregate consumes every insert before the first upsert, and the upserts go in key order:
+  -- concurrent flushes lock summary rows in one order and cannot deadlock.
+  INSERT INTO sensor_variable_summary AS s
+    (sensor_id, variable, reading_count, first_seen, last_seen, latest_value, latest_unit)
+  SELECT sensor_id, variable, count(*), min(ts), max(ts),
+         (array_agg(value ORDER BY ts DESC))[1], (array_agg(unit ORDER BY ts DESC))[1]
+  FROM inserted GROUP BY sensor_id, variable ORDER BY sensor_id, variable
+  ON CONFLICT (sensor_id, variable) DO UPDATE SET
+    reading_count = s.reading_count + excluded.reading_count,
+    first_seen = least(s.first_seen, excluded.first_seen),
+    last_seen = greatest(s.last_seen, excluded.last_seen),
+    -- A late reading older than the stored latest one leaves the latest value alone.
+    latest_value = CASE WHEN excluded.last_seen > s.last_seen THEN excluded.latest_value ELSE s.latest_value END,
+    latest_unit = CASE WHEN excluded.last_seen > s.last_seen THEN excluded.latest_unit ELSE s.latest_unit END
 )
 SELECT input.ord::int4 AS ord FROM input JOIN inserted USING (sensor_id, ts, variable)`
 

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify'
-import bearerAuth from '@fastify/bearer-auth'
 import type { AppConfig } from '../config.js'
-import { HttpProblem, PROBLEM_CONTENT_TYPE, problem, serviceUnavailable } from '../problem.js'
+import { requireTokens } from '../auth/require-tokens.js'
+import { HttpProblem, serviceUnavailable } from '../problem.js'
 import { parseNdjson } from './ndjson.js'
 import { validateReadings } from './reading.js'
 import { DatabaseUnavailableError, QueueFullError, type Outcome } from './writer.js'
@@ -21,18 +21,6 @@ function summarise (outcomes: Outcome[]): IngestResult {
     else result.conflicts.push({ index, stored: o.stored })
   })
   return result
-}
-
-/** Any of the configured tokens, as `Authorization: Bearer <token>`; none configured: open. */
-export async function requireTokens (fastify: FastifyInstance, tokens: string[]): Promise<void> {
-  if (tokens.length === 0) return
-  await fastify.register(bearerAuth, {
-    keys: new Set(tokens),
-    contentType: PROBLEM_CONTENT_TYPE,
-    verifyErrorLogLevel: 'warn',
-    // The plugin sends whatever this returns; its typings insist on `{ error }` only.
-    errorResponse: (() => problem(401, 'Send Authorization: Bearer <token> with a valid token', 'unauthorized')) as unknown as (err: Error) => { error: string }
-  })
 }
 
 export default async function ingestRoutes (fastify: FastifyInstance, opts: { config: AppConfig }) {

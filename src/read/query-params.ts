@@ -1,0 +1,47 @@
+import { z } from 'zod'
+import { parseTimestamp } from '../ingest/timestamp.js'
+import { HttpProblem } from '../problem.js'
+
+export interface ParamError {
+  path: string
+  message: string
+}
+
+export const MAX_SENSOR_ID = 2147483647
+
+/** A whole number in a query string or path: digits only, no sign, no exponent, no repeats. */
+export function integerParam (min: number, max: number) {
+  const message = `must be a whole number from ${min} to ${max}`
+  return z.string({ error: message })
+    .regex(/^\d{1,16}$/, { error: message })
+    .transform(Number)
+    .pipe(z.number().int().min(min, { error: message }).max(max, { error: message }))
+}
+
+export const sensorIdParam = integerParam(0, MAX_SENSOR_ID)
+
+/** `limit`: how many items one page holds. */
+export const limitParam = (defaultLimit: number, maxLimit: number) => integerParam(1, maxLimit).default(defaultLimit)
+
+/** An instant as a reading's timestamp is sent: ISO 8601 with an offset, or epoch milliseconds. Yields ISO text PostgreSQL parses exactly. */
+export const timestampParam = z.string({ error: 'must be given once' }).transform((input, ctx) => {
+  const parsed = parseTimestamp(/^-?\d+$/.test(input) ? Number(input) : input)
+  if (!parsed.ok) {
+    ctx.addIssue({ code: 'custom', message: parsed.message })
+    return z.NEVER
+  }
+  return parsed.value
+})
+
+/**
+ * Validates a request's query string or path parameters as strictly as a body (unknown
+ * parameters, repeats and bad values are refused) and throws a 400 problem naming each one.
+ */
+export function parseParams<T extends z.ZodType> (schema: T, input: unknown, what = 'query parameters'): z.output<T> {
+  const result = schema.safeParse(input ?? {})
+  if (result.success) return result.data
+  const errors: ParamError[] = result.error.issues.map((issue) => issue.code === 'unrecognized_keys'
+    ? { path: issue.keys.join(','), message: `unknown parameter${issue.keys.length > 1 ? 's' : ''}` }
+    : { path: issue.path.join('.'), message: issue.message })
+  throw new HttpProblem(400, 'invalid-parameters', `Some ${what} are invalid`, { errors })
+}

@@ -1,0 +1,47 @@
+import type { FastifyInstance } from 'fastify'
+import { z } from 'zod'
+import { HttpProblem } from '../problem.js'
+import { cursorParam } from './cursor.js'
+import { integerParam, limitParam, MAX_SENSOR_ID, parseParams, sensorIdParam } from './query-params.js'
+import { SensorsRepository } from './sensors-repository.js'
+import { SensorsService } from './sensors-service.js'
+
+export const SENSORS_DEFAULT_LIMIT = 100
+export const SENSORS_MAX_LIMIT = 10_000
+export const SILENT_DEFAULT_MINUTES = 10
+export const SILENT_MAX_MINUTES = 60 * 24 * 366
+
+const listQuery = z.strictObject({
+  limit: limitParam(SENSORS_DEFAULT_LIMIT, SENSORS_MAX_LIMIT),
+  cursor: cursorParam(z.strictObject({ sensor_id: z.int().min(-1).max(MAX_SENSOR_ID) })).optional()
+})
+
+const silentQuery = z.strictObject({
+  minutes: integerParam(1, SILENT_MAX_MINUTES).default(SILENT_DEFAULT_MINUTES),
+  limit: limitParam(SENSORS_DEFAULT_LIMIT, SENSORS_MAX_LIMIT)
+})
+
+const sensorPath = z.strictObject({ id: sensorIdParam })
+
+/** GET /sensors, /sensors/silent and /sensors/{id}: answered from the per-sensor summary. */
+export default async function sensorsRoutes (fastify: FastifyInstance) {
+  const service = new SensorsService(new SensorsRepository(fastify.pg.pool))
+
+  fastify.get('/sensors', async (request) => {
+    const query = parseParams(listQuery, request.query)
+    return service.list(query.limit, query.cursor)
+  })
+
+  fastify.get('/sensors/silent', async (request) => {
+    const query = parseParams(silentQuery, request.query)
+    return service.silent(query.minutes, query.limit)
+  })
+
+  fastify.get('/sensors/:id', async (request) => {
+    const { id } = parseParams(sensorPath, request.params, 'path parameters')
+    parseParams(z.strictObject({}), request.query)
+    const sensor = await service.find(id)
+    if (sensor === undefined) throw new HttpProblem(404, 'unknown-sensor', `No reading has been stored for sensor ${id}`)
+    return sensor
+  })
+}

@@ -1,0 +1,37 @@
+import t from 'tap'
+import { build } from '../helpers/build.js'
+
+// Many requests at once, overlapping on purpose: exact resends (duplicates), same keys with other
+// values (conflicts) and late readings older than what is stored, over a few sensors and variables.
+t.test('after concurrent ingestion the summary equals an aggregate over readings', async (t) => {
+  const app = await build(t, { writeConcurrency: 4, flushMaxRows: 50 })
+  const base = Date.parse('2024-05-01T12:00:00Z')
+  const requests = Array.from({ length: 60 }, (_, r) => Array.from({ length: 20 }, (_, i) => {
+    const n = (r * 7 + i * 13) % 90 // keys repeat across requests
+    return {
+      sensor_id: n % 5,
+      timestamp: new Date(base + (n % 30) * 1000 - (r % 3) * 60_000).toISOString(),
+      variable: ['temperature', 'humidity', 'pressure'][n % 3]!,
+      value: r % 4 === 0 ? n + 0.5 : n, // every fourth request conflicts with earlier values
+      unit: 'u'
+    }
+  }))
+  const answers = await Promise.all(requests.map((payload) => app.inject({ method: 'POST', url: '/readings', payload })))
+  t.same(answers.filter((a) => a.statusCode !== 200 && a.statusCode !== 201).map((a) => a.body), [], 'every request succeeded')
+  const totals = answers.reduce((sum, a) => {
+    const body = a.json()
+    return { inserted: sum.inserted + body.inserted, duplicates: sum.duplicates + body.duplicates, conflicts: sum.conflicts + body.conflicts.length }
+  }, { inserted: 0, duplicates: 0, conflicts: 0 })
+  t.ok(totals.duplicates > 0 && totals.conflicts > 0, 'the mix holds duplicates and conflicts')
+
+  const expected = await app.pg.query(`
+    SELECT r.sensor_id, r.variable, count(*)::int8 AS reading_count, min(r.ts) AS first_seen, max(r.ts) AS last_seen,
+           (array_agg(r.value ORDER BY r.ts DESC))[1] AS latest_value, (array_agg(r.unit ORDER BY r.ts DESC))[1] AS latest_unit
+    FROM readings r GROUP BY r.sensor_id, r.variable ORDER BY r.sensor_id, r.variable`)
+  const summary = await app.pg.query(`
+    SELECT sensor_id, variable, reading_count, first_seen, last_seen, latest_value, latest_unit
+    FROM sensor_variable_summary ORDER BY sensor_id, variable`)
+  t.same(summary.rows, expected.rows)
+  const stored = await app.pg.query<{ n: string }>('SELECT count(*) AS n FROM readings')
+  t.equal(Number(stored.rows[0]!.n), totals.inserted, 'every stored reading was answered as inserted once')
+})
