@@ -50,13 +50,15 @@ async function storedCount (url: string, id: number, headers: Record<string, str
     throw new ReadApiError(`GET /sensors/${id} failed: ${(err as { code?: string }).code ?? (err as Error).message}`)
   }
   const text = await res.body.text()
-  if (res.statusCode === 404) return 0
   if (res.statusCode !== 200) {
-    let detail = ''
+    let problem: { type?: unknown, detail?: unknown, title?: unknown } = {}
     try {
-      const problem = JSON.parse(text) as { detail?: unknown, title?: unknown }
-      detail = String(problem.detail ?? problem.title ?? '')
+      problem = JSON.parse(text) as typeof problem
     } catch {}
+    // The API says "no readings for this sensor" with a typed problem; a bare 404 (no route:
+    // wrong URL, or no read API there) must not pass for an empty sensor.
+    if (res.statusCode === 404 && typeof problem.type === 'string' && problem.type !== 'about:blank') return 0
+    const detail = String(problem.detail ?? problem.title ?? '')
     throw new ReadApiError(`GET /sensors/${id} answered ${res.statusCode}${detail ? `: ${detail}` : ''}`)
   }
   const parsed = sensorAnswer.safeParse(JSON.parse(text))

@@ -1,0 +1,57 @@
+import t from 'tap'
+import { loadTest } from '../../load-test/load-test.js'
+import { freshDatabase } from '../helpers/database.js'
+import { startTcpProxy, type TcpProxy } from '../helpers/tcp-proxy.js'
+import { listeningApp, options, storedRows } from './helpers.js'
+
+/** The API on a fresh database reached through a proxy the test can cut. */
+async function apiBehindProxy (t: { teardown(fn: () => unknown): void }, onAnswer: (status: number, proxy: TcpProxy) => void) {
+  const db = await freshDatabase(t)
+  const target = new URL(db.url)
+  const proxy = await startTcpProxy(t, { host: target.hostname, port: Number(target.port) })
+  const api = await listeningApp(t, {
+    databaseUrl: proxy.proxied(db.url),
+    setup: (app) => app.addHook('onResponse', async (request, reply) => {
+      if (request.method === 'POST') onAnswer(reply.statusCode, proxy)
+    })
+  })
+  return { ...api, proxy }
+}
+
+t.test('the database stops midway and stays down: the run fails and says why', async (t) => {
+  let acknowledged = 0
+  const { url } = await apiBehindProxy(t, (status, proxy) => {
+    if (status < 300 && ++acknowledged === 100) void proxy.cut()
+  })
+
+  const summary = await loadTest(options(url, '--readings', '300', '--duration', '3s'))
+
+  t.equal(summary.passed, false)
+  t.ok(summary.readings.acknowledgedNew >= 100 && summary.readings.acknowledgedNew < 300, `acknowledged ${summary.readings.acknowledgedNew}`)
+  t.ok((summary.non2xx.byStatus['503'] ?? 0) > 0)
+  t.match(summary.reasons, [
+    /^unexpected answers: \d+ × 503 \(503 Retry-After: 2 s\)$/,
+    /^verification impossible: GET \/sensors\/\d+ answered 503: The database is unavailable/
+  ])
+})
+
+t.test('the database comes back before the end: nothing acknowledged is lost, the 503s still fail the run', async (t) => {
+  let acknowledged = 0
+  let refused = 0
+  const { app, url } = await apiBehindProxy(t, (status, proxy) => {
+    if (status < 300 && ++acknowledged === 100) void proxy.cut()
+    if (status === 503 && ++refused === 30) void proxy.restore()
+  })
+
+  const summary = await loadTest(options(url, '--readings', '300', '--duration', '3s'))
+
+  t.equal(summary.passed, false)
+  t.match(summary.reasons, [/^unexpected answers: \d+ × 503/])
+  t.equal(summary.reasons.length, 1, summary.reasons.join('; '))
+  const v = summary.verification
+  if ('error' in v) throw new Error(v.error)
+  t.match(v, { lost: 0, duplicated: 0, holds: true })
+  t.ok(v.unacknowledged >= 30, `unacknowledged ${v.unacknowledged}`)
+  t.equal(v.acknowledged + v.unacknowledged, 300)
+  t.equal(await storedRows(app, summary.sensors.firstId, summary.sensors.lastId), v.acknowledged + v.unacknowledgedStored)
+})
