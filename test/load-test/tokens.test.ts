@@ -1,0 +1,27 @@
+import t from 'tap'
+import { loadTest } from '../../load-test/load-test.js'
+import { listeningApp, options } from './helpers.js'
+
+t.test('--token is sent to the ingest and the read API', async (t) => {
+  const { url } = await listeningApp(t, { config: { ingestTokens: ['s3cret'], readTokens: ['s3cret'] } })
+  const summary = await loadTest(options(url, '--max', '--readings', '50', '--token', 's3cret'))
+  t.equal(summary.passed, true, summary.reasons.join('; '))
+  t.match(summary.verification, { stored: 50, lost: 0, duplicated: 0 })
+})
+
+t.test('without the ingest token every request is rejected, counted, and the run fails saying so', async (t) => {
+  const { url } = await listeningApp(t, { config: { ingestTokens: ['s3cret'] } })
+  const summary = await loadTest(options(url, '--max', '--readings', '50', '--batch', '5'))
+  t.equal(summary.passed, false)
+  t.match(summary.readings, { sent: 50, rejected: 50, acknowledgedNew: 0 })
+  t.same(summary.non2xx.byStatus, { 401: 10 })
+  t.same(summary.reasons, ['unexpected answers: 10 × 401 (401: pass a valid --token)'])
+  t.match(summary.verification, { stored: 0, rejected: 50, rejectedStored: 0, holds: true })
+})
+
+t.test('without the read token the run does not start', async (t) => {
+  const { url } = await listeningApp(t, { config: { readTokens: ['s3cret'] } })
+  await t.rejects(loadTest(options(url, '--readings', '10')), {
+    name: 'NotStartedError', message: /^the read API cannot verify this run: GET \/sensors\/\d+ answered 401/
+  })
+})
