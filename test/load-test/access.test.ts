@@ -25,3 +25,11 @@ t.test('without the read token the run does not start', async (t) => {
     name: 'NotStartedError', message: /^the read API cannot verify this run: GET \/sensors\/\d+ answered 401/
   })
 })
+
+t.test('an API that cannot be reached: the run does not start', async (t) => {
+  const { app, url } = await listeningApp(t)
+  await app.close()
+  await t.rejects(loadTest(options(url, '--readings', '10')), {
+    name: 'NotStartedError', message: /^the read API cannot verify this run: GET \/sensors\/\d+ failed: ECONNREFUSED$/
+  })
+})
