@@ -19,7 +19,7 @@ const sensorIds = (base: number, count: number) => Array.from({ length: count },
  * also proves verification will be possible), sends the readings, then verifies what was stored.
  */
 export async function loadTest (options: LoadTestOptions, hooks: RunHooks & { sensorBase?: number } = {}): Promise<Summary> {
-  const readApi = { url: options.url, token: options.token, concurrency: options.connections }
+  const readApi = { url: options.url, token: options.token }
   const sensorBase = await freeSensorBase(options, readApi, hooks.sensorBase)
 
   const run = await runLoad(options, sensorBase, hooks)

@@ -1,4 +1,4 @@
-import { Agent, request } from 'undici'
+import { Agent, RetryAgent, request, type Dispatcher } from 'undici'
 import { z } from 'zod'
 import type { SensorTally } from './ledger.js'
 
@@ -11,9 +11,13 @@ const sensorAnswer = z.looseObject({ reading_count: z.number().int().min(0) })
 export interface ReadApiOptions {
   url: string
   token?: string
+  /** Requests in flight at once: a few, so verifying never crowds the API's connection pool. */
   concurrency?: number
   timeoutMs?: number
 }
+
+/** A 503 (with Retry-After) is retried this many times before verification gives up. */
+const RETRIES_ON_503 = 2
 
 /**
  * Readings stored for each sensor id, from `GET /sensors/{id}` (404: none). Throws ReadApiError
@@ -21,28 +25,38 @@ export interface ReadApiOptions {
  */
 export async function fetchStoredCounts (ids: readonly number[], options: ReadApiOptions): Promise<number[]> {
   const timeoutMs = options.timeoutMs ?? 10_000
-  const agent = new Agent({ connections: options.concurrency ?? 10, headersTimeout: timeoutMs, bodyTimeout: timeoutMs })
+  const concurrency = Math.max(1, Math.min(options.concurrency ?? 4, ids.length))
+  const agent = new RetryAgent(new Agent({ connections: concurrency, headersTimeout: timeoutMs, bodyTimeout: timeoutMs }), {
+    // A busy or briefly unavailable API answers 503 + Retry-After: wait as told and ask again.
+    statusCodes: [503], methods: ['GET'], errorCodes: [], maxRetries: RETRIES_ON_503, maxTimeout: 5_000, throwOnError: false
+  })
   const headers: Record<string, string> = { accept: 'application/json' }
   if (options.token !== undefined) headers.authorization = `Bearer ${options.token}`
   const base = options.url.replace(/\/+$/, '')
   const counts = new Array<number>(ids.length).fill(0)
   let next = 0
+  let failed = false
 
   const worker = async (): Promise<void> => {
-    while (next < ids.length) {
+    while (next < ids.length && !failed) {
       const i = next++
-      counts[i] = await storedCount(`${base}/sensors/${ids[i]}`, ids[i]!, headers, agent)
+      try {
+        counts[i] = await storedCount(`${base}/sensors/${ids[i]}`, ids[i]!, headers, agent)
+      } catch (err) {
+        failed = true
+        throw err
+      }
     }
   }
   try {
-    await Promise.all(Array.from({ length: Math.min(options.concurrency ?? 10, ids.length) }, worker))
+    await Promise.all(Array.from({ length: concurrency }, worker))
   } finally {
     await agent.close()
   }
   return counts
 }
 
-async function storedCount (url: string, id: number, headers: Record<string, string>, agent: Agent): Promise<number> {
+async function storedCount (url: string, id: number, headers: Record<string, string>, agent: Dispatcher): Promise<number> {
   let res
   try {
     res = await request(url, { headers, dispatcher: agent })

@@ -1,6 +1,6 @@
 import t from 'tap'
 import { loadTest } from '../../load-test/load-test.js'
-import { listeningApp, options } from './helpers.js'
+import { listeningApp, options, unreachableUrl } from './helpers.js'
 
 t.test('--token is sent to the ingest and the read API', async (t) => {
   const { url } = await listeningApp(t, { config: { ingestTokens: ['s3cret'], readTokens: ['s3cret'] } })
@@ -27,9 +27,7 @@ t.test('without the read token the run does not start', async (t) => {
 })
 
 t.test('an API that cannot be reached: the run does not start', async (t) => {
-  const { app, url } = await listeningApp(t)
-  await app.close()
-  await t.rejects(loadTest(options(url, '--readings', '10')), {
+  await t.rejects(loadTest(options(await unreachableUrl(), '--readings', '10')), {
     name: 'NotStartedError', message: /^the read API cannot verify this run: GET \/sensors\/\d+ failed: ECONNREFUSED$/
   })
 })

@@ -5,6 +5,9 @@ import { join } from 'node:path'
 import t from 'tap'
 import { listeningApp } from './helpers.js'
 
+// Every run has its own sensor ids, so the runs of this file share one API and database.
+const { url } = await listeningApp(t)
+
 interface CliResult {
   code: number
   stdout: string
@@ -28,7 +31,6 @@ t.test('nonsense arguments: exit 2 with a message naming each one', async (t) =>
 })
 
 t.test('a passing run prints the summary, writes --json and exits 0', async (t) => {
-  const { url } = await listeningApp(t)
   const dir = await mkdtemp(join(tmpdir(), 'load-test-'))
   t.teardown(() => rm(dir, { recursive: true, force: true }))
   const file = join(dir, 'summary.json')
@@ -44,7 +46,6 @@ t.test('a passing run prints the summary, writes --json and exits 0', async (t) 
 })
 
 t.test('a p99 above --max-p99 fails the run: exit 1 with the reason', async (t) => {
-  const { url } = await listeningApp(t)
   const r = await cli('--url', url, '--max', '--readings', '50', '--max-p99', '0.001')
   t.equal(r.code, 1, r.stdout + r.stderr)
   t.match(r.stdout, /^result: +FAILED\n {2}- p99 latency [\d.]+ ms is above --max-p99 0\.001 ms$/m)

@@ -2,8 +2,10 @@ import t from 'tap'
 import { loadTest } from '../../load-test/load-test.js'
 import { listeningApp, options, storedRows } from './helpers.js'
 
+// Every run has its own sensor ids, so the runs of this file share one API and database.
+const { app, url } = await listeningApp(t)
+
 t.test('--duplicates 0.2: a fifth of the requests are resends, acknowledged as duplicates, and the run verifies', async (t) => {
-  const { app, url } = await listeningApp(t)
   const summary = await loadTest(options(url, '--max', '--readings', '500', '--duplicates', '0.2'))
 
   t.equal(summary.passed, true, summary.reasons.join('; '))
@@ -14,7 +16,6 @@ t.test('--duplicates 0.2: a fifth of the requests are resends, acknowledged as d
 })
 
 t.test('with batches, a duplicate request resends a whole earlier batch', async (t) => {
-  const { app, url } = await listeningApp(t)
   const summary = await loadTest(options(url, '--max', '--readings', '400', '--batch', '10', '--duplicates', '0.2', '--sensors', '7'))
 
   t.equal(summary.passed, true, summary.reasons.join('; '))

@@ -1,3 +1,4 @@
+import { createServer } from 'node:net'
 import type { FastifyInstance } from 'fastify'
 import { buildApp } from '../../src/app.js'
 import type { AppConfig } from '../../src/config.js'
@@ -44,4 +45,13 @@ export function options (url: string, ...args: string[]): LoadTestOptions {
 export async function storedRows (app: FastifyInstance, first: number, last: number): Promise<number> {
   const { rows } = await app.pg.query<{ n: number }>('SELECT count(*)::int AS n FROM readings WHERE sensor_id BETWEEN $1 AND $2', [first, last])
   return rows[0]!.n
+}
+
+/** An http:// URL on 127.0.0.1 where nothing listens (a port just freed). */
+export async function unreachableUrl (): Promise<string> {
+  const server = createServer()
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  const { port } = server.address() as { port: number }
+  await new Promise((resolve) => server.close(resolve))
+  return `http://127.0.0.1:${port}`
 }

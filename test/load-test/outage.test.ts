@@ -1,18 +1,19 @@
 import t from 'tap'
 import { loadTest } from '../../load-test/load-test.js'
+import { fetchStoredCounts } from '../../load-test/verify.js'
 import { freshDatabase } from '../helpers/database.js'
 import { startTcpProxy, type TcpProxy } from '../helpers/tcp-proxy.js'
 import { listeningApp, options, storedRows } from './helpers.js'
 
 /** The API on a fresh database reached through a proxy the test can cut. */
-async function apiBehindProxy (t: { teardown(fn: () => unknown): void }, onAnswer: (status: number, proxy: TcpProxy) => void) {
+async function apiBehindProxy (t: { teardown(fn: () => unknown): void }, onAnswer: (status: number, proxy: TcpProxy, method: string) => void) {
   const db = await freshDatabase(t)
   const target = new URL(db.url)
   const proxy = await startTcpProxy(t, { host: target.hostname, port: Number(target.port) })
   const api = await listeningApp(t, {
     databaseUrl: proxy.proxied(db.url),
     setup: (app) => app.addHook('onResponse', async (request, reply) => {
-      if (request.method === 'POST') onAnswer(reply.statusCode, proxy)
+      onAnswer(reply.statusCode, proxy, request.method)
     })
   })
   return { ...api, proxy }
@@ -20,8 +21,8 @@ async function apiBehindProxy (t: { teardown(fn: () => unknown): void }, onAnswe
 
 t.test('the database stops midway and stays down: the run fails and says why', async (t) => {
   let acknowledged = 0
-  const { url } = await apiBehindProxy(t, (status, proxy) => {
-    if (status < 300 && ++acknowledged === 100) void proxy.cut()
+  const { url } = await apiBehindProxy(t, (status, proxy, method) => {
+    if (method === 'POST' && status < 300 && ++acknowledged === 100) void proxy.cut()
   })
 
   const summary = await loadTest(options(url, '--readings', '300', '--duration', '3s'))
@@ -38,7 +39,8 @@ t.test('the database stops midway and stays down: the run fails and says why', a
 t.test('the database comes back before the end: nothing acknowledged is lost, the 503s still fail the run', async (t) => {
   let acknowledged = 0
   let refused = 0
-  const { app, url } = await apiBehindProxy(t, (status, proxy) => {
+  const { app, url } = await apiBehindProxy(t, (status, proxy, method) => {
+    if (method !== 'POST') return
     if (status < 300 && ++acknowledged === 100) void proxy.cut()
     if (status === 503 && ++refused === 30) void proxy.restore()
   })
@@ -54,4 +56,14 @@ t.test('the database comes back before the end: nothing acknowledged is lost, th
   t.ok(v.unacknowledged >= 30, `unacknowledged ${v.unacknowledged}`)
   t.equal(v.acknowledged + v.unacknowledged, 300)
   t.equal(await storedRows(app, summary.sensors.firstId, summary.sensors.lastId), v.acknowledged + v.unacknowledgedStored)
+})
+
+t.test('verification waits out a brief outage of the read side (503 + Retry-After) instead of failing', async (t) => {
+  let refused = 0
+  const { url, proxy } = await apiBehindProxy(t, (status, proxy, method) => {
+    if (method === 'GET' && status === 503 && ++refused === 1) void proxy.restore()
+  })
+  await proxy.cut()
+  t.same(await fetchStoredCounts([1, 2, 3], { url }), [0, 0, 0])
+  t.ok(refused >= 1, 'the first answer was a 503')
 })
