@@ -2,8 +2,11 @@ import t from 'tap'
 import { loadTest } from '../../load-test/load-test.js'
 import { listeningApp, options, unreachableUrl } from './helpers.js'
 
+// An API that wants the token for both ingest and reads.
+const guarded = await listeningApp(t, { config: { ingestTokens: ['s3cret'], readTokens: ['s3cret'] } })
+
 t.test('--token is sent to the ingest and the read API', async (t) => {
-  const { url } = await listeningApp(t, { config: { ingestTokens: ['s3cret'], readTokens: ['s3cret'] } })
+  const { url } = guarded
   const summary = await loadTest(options(url, '--max', '--readings', '50', '--token', 's3cret'))
   t.equal(summary.passed, true, summary.reasons.join('; '))
   t.match(summary.verification, { stored: 50, lost: 0, duplicated: 0 })
@@ -20,8 +23,7 @@ t.test('without the ingest token every request is rejected, counted, and the run
 })
 
 t.test('without the read token the run does not start', async (t) => {
-  const { url } = await listeningApp(t, { config: { readTokens: ['s3cret'] } })
-  await t.rejects(loadTest(options(url, '--readings', '10')), {
+  await t.rejects(loadTest(options(guarded.url, '--readings', '10')), {
     name: 'NotStartedError', message: /^the read API cannot verify this run: GET \/sensors\/\d+ answered 401/
   })
 })
