@@ -2,7 +2,8 @@ import { createHistogram, type RecordableHistogram } from 'node:perf_hooks'
 import autocannon from 'autocannon'
 import type { LoadTestOptions } from './args.js'
 import { Ledger } from './ledger.js'
-import { EvenPacer, paceClient } from './pacer.js'
+import { hookClient } from './client-hooks.js'
+import { EvenPacer } from './pacer.js'
 import { ReadingGenerator, type Batch } from './readings.js'
 
 /** A request with no answer within this long counts as a timeout. */
@@ -56,14 +57,17 @@ export async function runLoad (options: LoadTestOptions, sensorBase: number, hoo
 
   let started = 0
   let lastEvent = 0
+  let stopping = false
+  const durationS = pace.kind === 'max' ? pace.durationS : undefined
   const instance = autocannon({
     url: url.origin,
     // autocannon refuses more connections than requests.
     connections: Math.min(options.connections, requests ?? options.connections),
     pipelining: 1,
     timeout: REQUEST_TIMEOUT_S,
-    ...(requests !== undefined ? { amount: requests } : { duration: pace.kind === 'max' ? pace.durationS ?? 60 : 60 }),
-    ...(pacer ? { setupClient: (client: unknown) => paceClient(client, pacer) } : {}),
+    // A timed run ends by `stopping` below; autocannon's own duration is only a backstop.
+    ...(requests !== undefined ? { amount: requests } : { duration: (durationS ?? 0) + 2 * REQUEST_TIMEOUT_S }),
+    setupClient: (client: unknown) => hookClient(client, { pacer, stopping: () => stopping }),
     requests: [{
       method: 'POST',
       path: `${url.pathname.replace(/\/+$/, '')}/readings`,
@@ -96,12 +100,10 @@ export async function runLoad (options: LoadTestOptions, sensorBase: number, hoo
     lastEvent = performance.now()
   })
 
-  // --max with both --readings and --duration: whichever comes first.
-  const stopTimer = pace.kind === 'max' && pace.durationS !== undefined && requests !== undefined
-    ? setTimeout(() => instance.stop(), pace.durationS * 1000)
-    : undefined
-  const onAbort = () => instance.stop()
-  hooks.signal?.addEventListener('abort', onAbort, { once: true })
+  // Stopping lets every request in flight get its answer, then the connections close.
+  const stop = () => { stopping = true }
+  const stopTimer = durationS !== undefined ? setTimeout(stop, durationS * 1000) : undefined
+  hooks.signal?.addEventListener('abort', stop, { once: true })
   const progressTimer = hooks.onProgress ? startProgress(ledger, latency, () => started, hooks.onProgress, hooks.progressIntervalMs ?? 1000) : undefined
 
   const startedAt = new Date()
@@ -110,7 +112,7 @@ export async function runLoad (options: LoadTestOptions, sensorBase: number, hoo
   } finally {
     clearTimeout(stopTimer)
     clearInterval(progressTimer)
-    hooks.signal?.removeEventListener('abort', onAbort)
+    hooks.signal?.removeEventListener('abort', stop)
   }
   const elapsedS = started === 0 ? 0 : Math.max(0, lastEvent - started) / 1000
   return { ledger, generator, startedAt, elapsedS, latency }

@@ -19,9 +19,10 @@ t.test('500 readings over 5 s: evenly paced within 10% of 100/s, and verified', 
 
   t.ok(Math.abs(summary.achieved.readingsPerSecond - 100) <= 10, `achieved ${summary.achieved.readingsPerSecond}/s`)
   // Even, not a burst at the start of each second: every half second carries about 50 requests
-  // (a per-second burst leaves every other half second empty).
+  // (a per-second burst puts ~100 in one half second and none in the next; stalls on a busy
+  // machine are tolerated, since the pacer catches up).
   t.equal(arrivals.length, 500)
   const buckets = new Array<number>(10).fill(0)
   for (const at of arrivals) buckets[Math.min(9, Math.floor((at - arrivals[0]!) / 500))]!++
-  t.ok(buckets.every((n) => n >= 15 && n <= 85), `arrivals per half second: ${buckets.join(' ')}`)
+  t.ok(buckets.every((n) => n >= 10 && n <= 90), `arrivals per half second: ${buckets.join(' ')}`)
 })
