@@ -26,8 +26,12 @@ t.test('an aborted run (Ctrl-C) stops sending, and what it sent is still verifie
   const abort = new AbortController()
   answered = 0
   onAnswer = () => { if (answered === 50) abort.abort() }
-  const summary = await loadTest(options(url, '--readings', '1000', '--duration', '5s'), { signal: abort.signal })
+  const progress: number[] = []
+  const summary = await loadTest(options(url, '--readings', '1000', '--duration', '5s'), {
+    signal: abort.signal, progressIntervalMs: 50, onProgress: (p) => progress.push(p.readingsSent)
+  })
   t.equal(summary.passed, true, summary.reasons.join('; '))
+  t.ok(progress.length > 0 && progress.every((sent, i) => sent <= summary.readings.sent && sent >= (progress[i - 1] ?? 0)), `progress ${progress.join(' ')}`)
   t.ok(summary.readings.sent >= 50 && summary.readings.sent < 1000, `sent ${summary.readings.sent}`)
   t.equal(summary.readings.acknowledgedNew, summary.readings.sent)
   t.match(summary.verification, { stored: summary.readings.sent, unacknowledged: 0, lost: 0, duplicated: 0 })
