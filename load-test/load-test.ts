@@ -22,6 +22,7 @@ export async function loadTest (options: LoadTestOptions, hooks: RunHooks & { se
   const readApi = { url: options.url, token: options.token }
   const sensorBase = await freeSensorBase(options, readApi, hooks.sensorBase)
 
+  if (hooks.signal?.aborted === true) throw new NotStartedError('interrupted before the first request')
   const run = await runLoad(options, sensorBase, hooks)
 
   let verification: Verification | { error: string }

@@ -36,3 +36,11 @@ t.test('an aborted run (Ctrl-C) stops sending, and what it sent is still verifie
   t.equal(summary.readings.acknowledgedNew, summary.readings.sent)
   t.match(summary.verification, { stored: summary.readings.sent, unacknowledged: 0, lost: 0, duplicated: 0 })
 })
+
+t.test('interrupted before the first request: the run does not start', async (t) => {
+  const abort = new AbortController()
+  abort.abort()
+  await t.rejects(loadTest(options(url, '--readings', '10'), { signal: abort.signal }), {
+    name: 'NotStartedError', message: 'interrupted before the first request'
+  })
+})
