@@ -55,10 +55,13 @@ export async function runLoad (options: LoadTestOptions, sensorBase: number, hoo
   const headers: Record<string, string> = { 'content-type': 'application/json' }
   if (options.token !== undefined) headers.authorization = `Bearer ${options.token}`
 
+  const startedAt = new Date()
   let started = 0
   let lastEvent = 0
   let stopping = false
   const durationS = pace.kind === 'max' ? pace.durationS : undefined
+  let settle: (err?: Error) => void = () => {}
+  const finished = new Promise<void>((resolve, reject) => { settle = (err) => err ? reject(err) : resolve() })
   const instance = autocannon({
     url: url.origin,
     // autocannon refuses more connections than requests.
@@ -88,9 +91,8 @@ export async function runLoad (options: LoadTestOptions, sensorBase: number, hoo
         ledger.answered(batch, status, body, typeof retryAfter === 'string' ? retryAfter : undefined)
       }
     }]
-  } as autocannon.Options, () => {})
+  } as autocannon.Options, (err: Error | null) => settle(err ?? undefined))
 
-  const finished = new Promise<void>((resolve) => instance.on('done', () => resolve()))
   instance.on('response', (_client: unknown, _status: number, _bytes: number, responseTimeMs: number) => {
     latency.record(Math.max(1, Math.round(responseTimeMs * 1000)))
     lastEvent = performance.now()
@@ -106,7 +108,6 @@ export async function runLoad (options: LoadTestOptions, sensorBase: number, hoo
   hooks.signal?.addEventListener('abort', stop, { once: true })
   const progressTimer = hooks.onProgress ? startProgress(ledger, latency, () => started, hooks.onProgress, hooks.progressIntervalMs ?? 1000) : undefined
 
-  const startedAt = new Date()
   try {
     await finished
   } finally {
