@@ -1,60 +1,63 @@
-import { createServer, connect, type Server, type Socket } from 'node:net'
+import net from 'node:net'
 
-interface Teardown {
-  teardown(fn: () => unknown): void
-}
-
+/** A TCP proxy on 127.0.0.1 in front of a real server, which a test can cut or freeze. */
 export interface TcpProxy {
-  /** The given postgres:// URL, pointed at the proxy instead. */
-  proxied(url: string): string
-  /** Drops every open connection and refuses new ones, like a database that went away. */
-  cut(): Promise<void>
-  /** Accepts connections again, on the same port. */
-  restore(): Promise<void>
+  port: number
+  /** Drops every open connection and refuses new ones until restore(): a crashed server. */
+  cut(): void
+  /** Stops forwarding bytes but keeps connections open: a server that hangs or a silent network. */
+  freeze(): void
+  restore(): void
+  close(): Promise<void>
 }
 
-/** A TCP proxy on 127.0.0.1 in front of host:port that a test can cut and restore; closed on teardown. */
-export async function startTcpProxy (t: Teardown, target: { host: string, port: number }): Promise<TcpProxy> {
-  const sockets = new Set<Socket>()
-  let server: Server | undefined
-  let port = 0
-
-  const listen = () => new Promise<void>((resolve, reject) => {
-    const s = createServer((client) => {
-      const upstream = connect(target.port, target.host)
-      for (const socket of [client, upstream]) {
-        sockets.add(socket)
-        socket.on('close', () => sockets.delete(socket))
-        socket.on('error', () => { client.destroy(); upstream.destroy() })
-      }
-      client.pipe(upstream).pipe(client)
-    })
-    s.once('error', reject)
-    s.listen(port, '127.0.0.1', () => {
-      port = (s.address() as { port: number }).port
-      server = s
-      resolve()
-    })
-  })
-
-  const cut = () => new Promise<void>((resolve) => {
-    for (const socket of sockets) socket.destroy()
-    sockets.clear()
-    if (server === undefined) return resolve()
-    server.close(() => resolve())
-    server = undefined
-  })
-
-  await listen()
-  t.teardown(cut)
-  return {
-    proxied (url: string) {
-      const u = new URL(url)
-      u.hostname = '127.0.0.1'
-      u.port = String(port)
-      return u.toString()
-    },
-    cut,
-    restore: listen
+export async function startTcpProxy (targetHost: string, targetPort: number): Promise<TcpProxy> {
+  const sockets = new Set<net.Socket>()
+  let mode: 'up' | 'cut' | 'frozen' = 'up'
+  const track = (s: net.Socket) => {
+    sockets.add(s)
+    s.on('close', () => sockets.delete(s))
+    s.on('error', () => s.destroy())
   }
+  const server = net.createServer((client) => {
+    track(client)
+    if (mode === 'cut') {
+      client.destroy()
+      return
+    }
+    const upstream = net.connect(targetPort, targetHost)
+    track(upstream)
+    client.pipe(upstream).pipe(client)
+    client.on('close', () => upstream.destroy())
+    upstream.on('close', () => client.destroy())
+    if (mode === 'frozen') { client.pause(); upstream.pause() }
+  })
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  return {
+    port: (server.address() as net.AddressInfo).port,
+    cut () {
+      mode = 'cut'
+      for (const s of sockets) s.destroy()
+    },
+    freeze () {
+      mode = 'frozen'
+      for (const s of sockets) s.pause()
+    },
+    restore () {
+      mode = 'up'
+      for (const s of sockets) s.resume()
+    },
+    close () {
+      for (const s of sockets) s.destroy()
+      return new Promise((resolve) => server.close(() => resolve()))
+    }
+  }
+}
+
+/** The same database URL, reached through the proxy. */
+export function throughProxy (databaseUrl: string, proxy: TcpProxy): string {
+  const url = new URL(databaseUrl)
+  url.hostname = '127.0.0.1'
+  url.port = String(proxy.port)
+  return url.toString()
 }
