@@ -34,8 +34,9 @@ RUN --mount=type=cache,target=/root/.npm npm ci --omit=dev
 COPY --from=build /app/dist ./dist
 COPY migrations ./migrations
 COPY watchdog/watchdog.example.yml ./watchdog/watchdog.example.yml
-# Only used when DATABASE_URL is unset (embedded PGlite): writable by the unprivileged user.
-RUN mkdir -p /app/data && chown node:node /app/data
+# Writable by the unprivileged user: the embedded PGlite folder (only used when DATABASE_URL is
+# unset) and the watchdog's state file folder (a named volume there starts with this owner).
+RUN mkdir -p /app/data /var/lib/watchdog && chown node:node /app/data /var/lib/watchdog
 
 # The official image's unprivileged user (uid 1000); the application files stay root-owned, read-only to it.
 USER node

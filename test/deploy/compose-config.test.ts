@@ -59,8 +59,19 @@ t.test('the api container healthcheck asks /health, like the image HEALTHCHECK',
   t.match(dockerfileHealthcheck ?? '', /\/health'/)
 })
 
-t.test('services running the app image without serving HTTP have the image healthcheck disabled', async (t) => {
-  for (const name of ['migrate', 'watchdog']) t.equal(service(compose, name).healthcheck?.disable, true, name)
+t.test("the one-shot migration has the image's API healthcheck disabled", async (t) => {
+  t.equal(service(compose, 'migrate').healthcheck?.disable, true)
+})
+
+t.test("the watchdog's healthcheck asks its own /health on WATCHDOG_PORT, and its state survives restarts", async (t) => {
+  const watchdog = service(compose, 'watchdog')
+  const test = watchdog.healthcheck?.test?.join(' ') ?? ''
+  t.match(test, /process\.env\.WATCHDOG_PORT \|\| 8081\) \+ '\/health'/)
+  t.equal(envNumber(watchdog, 'WATCHDOG_PORT'), 8081)
+  const stateDir = watchdog.environment?.WATCHDOG_STATE_FILE?.replace(/\/[^/]+$/, '')
+  const volume = watchdog.volumes?.find((v) => v.endsWith(`:${stateDir}`))?.split(':')[0] ?? ''
+  t.ok(compose.volumes && volume in compose.volumes, `named volume on ${stateDir}`)
+  t.match(repoFile('Dockerfile'), new RegExp(`chown node:node .*${stateDir}`), 'writable by the node user')
 })
 
 t.test('traefik routes to the api on port 3000, which the api listens on', async (t) => {
@@ -163,7 +174,7 @@ t.test('compose takes every credential from the environment', async (t) => {
   const sensitive = /PASSWORD|SECRET|TOKEN|WEBHOOK/
   for (const [name, svc] of Object.entries(compose.services)) {
     for (const [key, value] of Object.entries(svc.environment ?? {})) {
-      if (sensitive.test(key)) t.match(value, new RegExp(`^\\$\\{${key}(:-|\\})`), `${name}.${key} comes from \${${key}}`)
+      if (sensitive.test(key)) t.match(value, new RegExp(`^\\$\\{${key}(:-|:\\?|\\})`), `${name}.${key} comes from \${${key}}`)
       for (const url of value.match(/postgres(ql)?:\/\/\S+/g) ?? []) {
         const password = url.match(/^postgres(?:ql)?:\/\/(?:\$\{[^}]*\}|[^:@/]*):(\$\{[^}]*\}|[^@]*)@/)?.[1] ?? ''
         t.match(password, /^\$\{POSTGRES_PASSWORD(:-[^}]*)?\}$/, `${name}.${key}: password from \${POSTGRES_PASSWORD}`)
