@@ -82,7 +82,7 @@ t.test('restarts the replicas one at a time, each only once the previous is heal
 })
 
 t.test('does not move on while a restarted replica is healthy but its /ready fails', async (t) => {
-  const run = await rollingRestart(t, healthyTrio({ 'iot-sensors-api-1': { ready: false } }), { HEALTH_TIMEOUT_S: '1' })
+  const run = await rollingRestart(t, healthyTrio({ 'iot-sensors-api-1': { afterRestart: ['healthy'], ready: false } }), { HEALTH_TIMEOUT_S: '1' })
   t.equal(run.code, 1)
   t.match(run.stderr, /iot-sensors-api-1 not healthy and ready after 1s \(last health: healthy\)/)
   t.same(restarts(run.events).length, 1, 'the next replica stays up')
