@@ -98,7 +98,7 @@ t.test('under a steady stream, every request sent before SIGTERM succeeds and ev
 })
 
 t.test('SHUTDOWN_TIMEOUT_S is counted after the drain delay: a longer delay still ends in a clean exit', async (t) => {
-  const { replica: server } = await replica(t, { READY_DRAIN_DELAY_S: '2', SHUTDOWN_TIMEOUT_S: '1' })
+  const { replica: server } = await replica(t, { READY_DRAIN_DELAY_S: '3', SHUTDOWN_TIMEOUT_S: '2' })
   server.child.kill('SIGTERM')
   t.equal(await server.exited, 0)
 })
