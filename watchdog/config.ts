@@ -1,0 +1,285 @@
+import { readFile } from 'node:fs/promises'
+import { parse as parseYaml } from 'yaml'
+import { z } from 'zod'
+import { executeWebhookUrl } from './discord/webhook-url.js'
+import { parseDuration } from './duration.js'
+import { interpolateEnv, InterpolationError } from './interpolate.js'
+
+const durationOf = (minMs: number) => z.string({ error: 'expected a duration like "10s", "15m" or "250ms"' })
+  .transform((text, ctx) => {
+    const ms = parseDuration(text)
+    if (ms === undefined || ms < minMs) {
+      ctx.addIssue({ code: 'custom', message: `expected a duration like "10s", "15m" or "250ms", got ${JSON.stringify(text)}` })
+      return z.NEVER
+    }
+    return ms
+  })
+const duration = durationOf(1)
+
+const count = (min: number, max: number) =>
+  z.number({ error: `expected a whole number from ${min} to ${max}` })
+    .int({ error: `expected a whole number from ${min} to ${max}` })
+    .min(min, { error: `expected a whole number from ${min} to ${max}` })
+    .max(max, { error: `expected a whole number from ${min} to ${max}` })
+
+const reminderSchema = z.strictObject({
+  first: duration.optional(),
+  factor: z.number().min(1, { error: 'expected a number of at least 1' }).optional(),
+  max: duration.optional()
+})
+
+const flappingSchema = z.strictObject({
+  window: count(4, 500).optional(),
+  threshold: count(2, 500).optional(),
+  stable_checks: count(1, 500).optional()
+})
+
+/** Settings a target may set itself or inherit from `defaults`. */
+const checkSettings = {
+  interval: duration.optional(),
+  timeout: duration.optional(),
+  failure_threshold: count(1, 100).optional(),
+  success_threshold: count(1, 100).optional(),
+  reminder: reminderSchema.optional(),
+  flapping: flappingSchema.optional()
+}
+
+const name = z.string().regex(/^[\w.-]{1,64}$/, { error: 'expected 1 to 64 letters, digits, "_", "." or "-"' })
+
+const httpUrl = z.string().refine((s) => URL.canParse(s) && /^https?:$/.test(new URL(s).protocol), { error: 'expected an http:// or https:// URL' })
+const postgresUrl = z.string().refine((s) => /^postgres(ql)?:\/\//.test(s) && URL.canParse(s), { error: 'expected a postgres:// or postgresql:// URL' })
+
+const httpTarget = z.strictObject({
+  type: z.literal('http'),
+  name,
+  url: httpUrl,
+  service: name.optional(),
+  depends_on: z.array(name).optional(),
+  expected_status: z.union([count(100, 599), z.array(count(100, 599)).min(1)]).optional(),
+  latency_limit: duration.optional(),
+  health_json: z.boolean().optional(),
+  ...checkSettings
+})
+
+const postgresTarget = z.strictObject({
+  type: z.literal('postgres'),
+  name,
+  url: postgresUrl,
+  service: name.optional(),
+  depends_on: z.array(name).optional(),
+  ...checkSettings
+})
+
+const fileSchema = z.strictObject({
+  discord: z.strictObject({
+    webhook_url: z.string({ error: 'required (or set DISCORD_WEBHOOK_URL)' }).refine((s) => {
+      try { executeWebhookUrl(s); return true } catch { return false }
+    }, { error: 'expected a Discord webhook URL like https://discord.com/api/webhooks/{id}/{token}' }),
+    role_id: z.string().regex(/^\d{1,25}$/, { error: 'expected a Discord role id (digits)' }).optional(),
+    username: z.string().min(1).max(80).optional(),
+    coalesce_window: durationOf(0).optional(),
+    request_timeout: duration.optional(),
+    max_backoff: duration.optional()
+  }),
+  defaults: z.strictObject(checkSettings).optional(),
+  targets: z.array(z.discriminatedUnion('type', [httpTarget, postgresTarget], { error: 'expected type "http" or "postgres"' })).min(1, { error: 'at least one target is required' }),
+  state_file: z.string().min(1).optional(),
+  port: count(0, 65535).optional(),
+  host: z.string().min(1).optional(),
+  heartbeat_url: httpUrl.optional(),
+  log_level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional()
+})
+
+type FileConfig = z.infer<typeof fileSchema>
+
+export interface ReminderPolicy { firstMs: number, factor: number, maxMs: number }
+export interface FlappingPolicy { window: number, threshold: number, stableChecks: number }
+
+export interface TargetConfig {
+  name: string
+  type: 'http' | 'postgres'
+  url: string
+  /** Targets sharing a service are judged together: some failing is degraded, all failing is down. */
+  service: string
+  /** Targets (by name) whose outage explains this one's failure; see the root-cause rule. */
+  dependsOn: string[]
+  intervalMs: number
+  timeoutMs: number
+  failureThreshold: number
+  successThreshold: number
+  reminder: ReminderPolicy
+  flapping: FlappingPolicy
+  /** Undefined: any 2xx. */
+  expectedStatus?: number[]
+  latencyLimitMs?: number
+  healthJson: boolean
+}
+
+export interface DiscordConfig {
+  webhookUrl: string
+  roleId?: string
+  username?: string
+  coalesceMs: number
+  requestTimeoutMs: number
+  maxBackoffMs: number
+}
+
+export interface WatchdogConfig {
+  discord: DiscordConfig
+  targets: TargetConfig[]
+  stateFile: string
+  port: number
+  host: string
+  heartbeatUrl?: string
+  logLevel: string
+}
+
+export const DEFAULTS = {
+  intervalMs: 10_000,
+  timeoutMs: 3000,
+  failureThreshold: 3,
+  successThreshold: 2,
+  reminder: { firstMs: 15 * 60_000, factor: 2, maxMs: 4 * 3_600_000 },
+  flapping: { window: 20, threshold: 5, stableChecks: 10 },
+  coalesceMs: 5000,
+  requestTimeoutMs: 10_000,
+  maxBackoffMs: 5 * 60_000,
+  stateFile: './watchdog-state.json',
+  port: 8081,
+  host: '0.0.0.0'
+} as const
+
+export class WatchdogConfigError extends Error {
+  override name = 'WatchdogConfigError'
+}
+
+/** Environment variables that override the file (empty means unset). */
+const ENV_OVERRIDES: Array<[string, string[], (v: string) => unknown]> = [
+  ['DISCORD_WEBHOOK_URL', ['discord', 'webhook_url'], String],
+  ['DISCORD_ROLE_ID', ['discord', 'role_id'], String],
+  ['WATCHDOG_PORT', ['port'], (v) => /^\d+$/.test(v) ? Number(v) : v],
+  ['WATCHDOG_HOST', ['host'], String],
+  ['WATCHDOG_STATE_FILE', ['state_file'], String],
+  ['WATCHDOG_HEARTBEAT_URL', ['heartbeat_url'], String],
+  ['WATCHDOG_LOG_LEVEL', ['log_level'], String]
+]
+
+/** Reads WATCHDOG_CONFIG (JSON or YAML), applies `${VAR}` references and env overrides, validates. */
+export async function loadWatchdogConfig (env: NodeJS.ProcessEnv = process.env): Promise<WatchdogConfig> {
+  const file = env.WATCHDOG_CONFIG
+  if (!file) throw new WatchdogConfigError('WATCHDOG_CONFIG is not set: point it at a JSON or YAML config file')
+  let text: string
+  try {
+    text = await readFile(file, 'utf8')
+  } catch (err) {
+    throw new WatchdogConfigError(`WATCHDOG_CONFIG=${file}: cannot read it (${(err as Error).message})`)
+  }
+  return parseWatchdogConfig(text, env, file)
+}
+
+/** Parses config text (YAML is a superset of JSON, so one parser reads both). */
+export function parseWatchdogConfig (text: string, env: NodeJS.ProcessEnv = {}, source = 'config'): WatchdogConfig {
+  let raw: unknown
+  try {
+    raw = parseYaml(text)
+  } catch (err) {
+    throw new WatchdogConfigError(`${source}: not valid YAML or JSON: ${(err as Error).message}`)
+  }
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
+    throw new WatchdogConfigError(`${source}: expected a mapping with "discord" and "targets"`)
+  }
+  try {
+    raw = interpolateEnv(raw, env)
+  } catch (err) {
+    if (err instanceof InterpolationError) throw new WatchdogConfigError(`Invalid watchdog config: ${err.message}`)
+    throw err
+  }
+  // A missing discord section reads as an empty one, so the error names the webhook field.
+  ;(raw as Record<string, unknown>).discord ??= {}
+  applyEnvOverrides(raw as Record<string, unknown>, env)
+  const parsed = fileSchema.safeParse(raw)
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => `${formatPath(issue.path)}: ${issue.message}`)
+    throw new WatchdogConfigError(`Invalid watchdog config: ${problems.join('; ')}`)
+  }
+  return resolve(parsed.data)
+}
+
+function applyEnvOverrides (raw: Record<string, unknown>, env: NodeJS.ProcessEnv): void {
+  for (const [variable, path, convert] of ENV_OVERRIDES) {
+    const value = env[variable]
+    if (value === undefined || value === '') continue
+    let node = raw
+    for (const key of path.slice(0, -1)) {
+      if (node[key] === null || typeof node[key] !== 'object') node[key] = {}
+      node = node[key] as Record<string, unknown>
+    }
+    node[path.at(-1)!] = convert(value)
+  }
+}
+
+function formatPath (path: PropertyKey[]): string {
+  if (path.length === 0) return '(root)'
+  return path.map((key, i) => typeof key === 'number' ? `[${key}]` : `${i === 0 ? '' : '.'}${String(key)}`).join('')
+}
+
+function resolve (file: FileConfig): WatchdogConfig {
+  const defaults = file.defaults ?? {}
+  const names = new Set<string>()
+  const problems: string[] = []
+  const targets = file.targets.map((target, i): TargetConfig => {
+    const field = `targets[${i}]`
+    if (names.has(target.name)) problems.push(`${field}.name: "${target.name}" is used by another target`)
+    names.add(target.name)
+    const intervalMs = target.interval ?? defaults.interval ?? DEFAULTS.intervalMs
+    const timeoutMs = target.timeout ?? defaults.timeout ?? DEFAULTS.timeoutMs
+    if (timeoutMs >= intervalMs) problems.push(`${field}.timeout: ${timeoutMs} ms must be below the interval (${intervalMs} ms), so checks never overlap`)
+    const flapping = { ...DEFAULTS.flapping, ...definedOnly({ window: defaults.flapping?.window, threshold: defaults.flapping?.threshold, stableChecks: defaults.flapping?.stable_checks }), ...definedOnly({ window: target.flapping?.window, threshold: target.flapping?.threshold, stableChecks: target.flapping?.stable_checks }) }
+    if (flapping.threshold >= flapping.window) problems.push(`${field}.flapping.threshold: must be below flapping.window (${flapping.window})`)
+    const reminder = { ...DEFAULTS.reminder, ...definedOnly({ firstMs: defaults.reminder?.first, factor: defaults.reminder?.factor, maxMs: defaults.reminder?.max }), ...definedOnly({ firstMs: target.reminder?.first, factor: target.reminder?.factor, maxMs: target.reminder?.max }) }
+    const http = target.type === 'http' ? target : undefined
+    return {
+      name: target.name,
+      type: target.type,
+      url: target.url,
+      service: target.service ?? target.name,
+      dependsOn: target.depends_on ?? [],
+      intervalMs,
+      timeoutMs,
+      failureThreshold: target.failure_threshold ?? defaults.failure_threshold ?? DEFAULTS.failureThreshold,
+      successThreshold: target.success_threshold ?? defaults.success_threshold ?? DEFAULTS.successThreshold,
+      reminder,
+      flapping,
+      expectedStatus: http?.expected_status === undefined ? undefined : [http.expected_status].flat(),
+      latencyLimitMs: http?.latency_limit,
+      healthJson: http?.health_json ?? true
+    }
+  })
+  targets.forEach((target, i) => {
+    target.dependsOn.forEach((dependency, j) => {
+      if (!names.has(dependency)) problems.push(`targets[${i}].depends_on[${j}]: no target is named "${dependency}"`)
+      if (dependency === target.name) problems.push(`targets[${i}].depends_on[${j}]: a target cannot depend on itself`)
+    })
+  })
+  if (problems.length > 0) throw new WatchdogConfigError(`Invalid watchdog config: ${problems.join('; ')}`)
+  return {
+    discord: {
+      webhookUrl: file.discord.webhook_url,
+      roleId: file.discord.role_id,
+      username: file.discord.username,
+      coalesceMs: file.discord.coalesce_window ?? DEFAULTS.coalesceMs,
+      requestTimeoutMs: file.discord.request_timeout ?? DEFAULTS.requestTimeoutMs,
+      maxBackoffMs: file.discord.max_backoff ?? DEFAULTS.maxBackoffMs
+    },
+    targets,
+    stateFile: file.state_file ?? DEFAULTS.stateFile,
+    port: file.port ?? DEFAULTS.port,
+    host: file.host ?? DEFAULTS.host,
+    heartbeatUrl: file.heartbeat_url,
+    logLevel: file.log_level ?? 'info'
+  }
+}
+
+function definedOnly<T extends Record<string, unknown>> (values: T): Partial<T> {
+  return Object.fromEntries(Object.entries(values).filter(([, v]) => v !== undefined)) as Partial<T>
+}
