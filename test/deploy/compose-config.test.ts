@@ -1,4 +1,5 @@
 import t from 'tap'
+import { parse } from 'yaml'
 import { loadConfig } from '../../src/config.js'
 import {
   durationMs, envNumber, interpolatedNames, loadCompose, loadTraefikStatic, repoFile, service, withDefaults
@@ -202,4 +203,17 @@ t.test('every environment variable the API reads is documented in the README', a
   const readme = repoFile('README.md')
   const missing = Object.keys(envSchema.shape).filter((name) => !readme.includes(`\`${name}\``))
   t.same(missing, [])
+})
+
+t.test('the watchdog example config probes every replica compose starts, the entrypoint and PostgreSQL', async (t) => {
+  const example = parse(repoFile('watchdog/watchdog.example.yml')) as { targets: Array<{ type: string, url: string }>, port?: number, state_file?: string }
+  const urls = example.targets.map((target) => target.url)
+  const replicaUrls = Array.from({ length: api.deploy?.replicas ?? 0 }, (_, i) =>
+    `http://${compose.name}-api-${i + 1}:${withDefaults(api.environment?.PORT ?? '')}/ready`)
+  t.same(urls.filter((url) => url.includes('-api-')), replicaUrls)
+  t.ok(urls.includes('http://traefik:80/ready'), 'the Traefik entrypoint')
+  t.same(example.targets.filter((target) => target.type === 'postgres').map((target) => target.url), ['${WATCHDOG_POSTGRES_URL}'])
+  const watchdog = service(compose, 'watchdog')
+  t.equal(example.port, envNumber(watchdog, 'WATCHDOG_PORT'))
+  t.equal(example.state_file, watchdog.environment?.WATCHDOG_STATE_FILE)
 })
