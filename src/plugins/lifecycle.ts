@@ -18,4 +18,11 @@ export default fp(async function lifecycle (fastify: FastifyInstance) {
   fastify.addHook('preClose', async () => {
     fastify.lifecycle.draining = true
   })
+  // Once draining, every answer closes its connection. The listener's close only drops connections
+  // idle at that moment; one still busy then would stay open, idle, until its keep-alive timeout
+  // and hold up the exit past SHUTDOWN_TIMEOUT_S.
+  fastify.addHook('onSend', async (_request, reply, payload) => {
+    if (fastify.lifecycle.draining) reply.header('connection', 'close')
+    return payload
+  })
 }, { name: 'lifecycle' })

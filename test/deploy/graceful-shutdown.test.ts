@@ -6,7 +6,7 @@ import { buildRuntime, startReplica, type Replica } from './helpers/replica.js'
 
 // SIGTERM to a real `node dist/src/server.js`, as `docker stop` sends it to the container's PID 1.
 
-const runtime = await buildRuntime(t)
+const runtime = await buildRuntime()
 
 interface Teardown {
   teardown(fn: () => unknown): void
@@ -35,9 +35,10 @@ t.test('on SIGTERM /ready turns 503 at once while requests are still served, the
     method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(reading(1, 1))
   })
   t.equal(write.statusCode, 201, 'still writing during the drain delay')
+  t.equal(write.headers.connection, 'close', 'and closing each connection after its answer')
   await write.body.dump()
 
-  t.equal(await server.exited, 0)
+  t.equal(await server.exited, 0, 'exit code', { output: server.output() })
 })
 
 t.test('under a steady stream, every request sent before SIGTERM succeeds and every acknowledged reading is stored', async (t) => {
@@ -80,7 +81,7 @@ t.test('under a steady stream, every request sent before SIGTERM succeeds and ev
   }
 
   await Promise.all(Array.from({ length: WORKERS }, (_, i) => worker(i + 1)))
-  t.equal(await server.exited, 0, 'exit code')
+  t.equal(await server.exited, 0, 'exit code', { output: server.output() })
   t.ok(signalled, 'SIGTERM was sent mid-stream')
 
   const sentBefore = outcomes.filter((o) => o.beforeSignal)
@@ -100,5 +101,5 @@ t.test('under a steady stream, every request sent before SIGTERM succeeds and ev
 t.test('SHUTDOWN_TIMEOUT_S is counted after the drain delay: a longer delay still ends in a clean exit', async (t) => {
   const { replica: server } = await replica(t, { READY_DRAIN_DELAY_S: '3', SHUTDOWN_TIMEOUT_S: '2' })
   server.child.kill('SIGTERM')
-  t.equal(await server.exited, 0)
+  t.equal(await server.exited, 0, 'exit code', { output: server.output() })
 })

@@ -10,7 +10,7 @@ import { buildRuntime, startReplica, type Replica } from './helpers/replica.js'
 
 // Three API processes, as the compose file runs them, against one database.
 
-const runtime = await buildRuntime(t)
+const runtime = await buildRuntime()
 const db = await freshDatabase(t)
 const instanceIds = ['iot-sensors-api-1', 'iot-sensors-api-2', 'iot-sensors-api-3']
 const replicas: Replica[] = await Promise.all(instanceIds.map((id) => startReplica(t, runtime, {

@@ -16,7 +16,7 @@ import { buildRuntime, startReplica, type Replica } from './helpers/replica.js'
 // http://iot-sensors-api-N:3000 becomes replica N's loopback address, and Traefik's entrypoint
 // (which would route /ready to any healthy replica) becomes replica 1's.
 
-const runtime = await buildRuntime(t)
+const runtime = await buildRuntime()
 const db = await freshDatabase(t)
 const replicas: Replica[] = await Promise.all([1, 2, 3].map((n) => startReplica(t, runtime, {
   DATABASE_URL: db.url,

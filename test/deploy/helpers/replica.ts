@@ -1,6 +1,8 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process'
+import { createHash } from 'node:crypto'
 import { once } from 'node:events'
-import { cp, mkdtemp, rm, symlink } from 'node:fs/promises'
+import { existsSync } from 'node:fs'
+import { cp, mkdtemp, readdir, readFile, rename, rm, symlink } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createInterface } from 'node:readline'
@@ -13,19 +15,41 @@ interface Teardown {
 
 const START_TIMEOUT_MS = 30_000
 
+/** Hash of everything the build reads, so a build is reused exactly while its inputs are unchanged. */
+async function buildInputsHash (): Promise<string> {
+  const files = ['package.json', 'package-lock.json', 'tsconfig.json', 'tsconfig.build.json']
+  for (const dir of ['src', 'watchdog']) {
+    const entries = await readdir(join(packageRoot, dir), { recursive: true })
+    files.push(...entries.filter((entry) => entry.endsWith('.ts')).map((entry) => join(dir, entry)))
+  }
+  const hash = createHash('sha256')
+  for (const file of files.sort()) hash.update(`${file}\0`).update(await readFile(join(packageRoot, file))).update('\0')
+  return hash.digest('hex').slice(0, 16)
+}
+
 /**
- * The Docker image's runtime layout in a temporary folder: dist/ compiled with tsconfig.build.json
- * (what `npm run build` makes), package.json, migrations/ and node_modules/. Built privately so
- * test files running in parallel never read a dist/ another one is writing.
+ * The Docker image's runtime layout: dist/ compiled with tsconfig.build.json (what `npm run build`
+ * makes), package.json, migrations/ and node_modules/, in a temporary folder named after the hash
+ * of the build's inputs. It is built once and shared by the test files (and runs) that need it:
+ * each builds in a private folder and renames it into place, so none ever reads a half-written
+ * dist/, and a file that loses the race uses the winner's identical build.
  */
-export async function buildRuntime (t: Teardown): Promise<string> {
-  const root = await mkdtemp(join(tmpdir(), 'iot-runtime-'))
-  t.teardown(() => rm(root, { recursive: true, force: true }))
-  const tsc = join(packageRoot, 'node_modules', 'typescript', 'bin', 'tsc')
-  await promisify(execFile)(process.execPath, [tsc, '-p', join(packageRoot, 'tsconfig.build.json'), '--outDir', join(root, 'dist')], { cwd: packageRoot })
-  await cp(join(packageRoot, 'package.json'), join(root, 'package.json'))
-  await symlink(join(packageRoot, 'migrations'), join(root, 'migrations'))
-  await symlink(join(packageRoot, 'node_modules'), join(root, 'node_modules'))
+export async function buildRuntime (): Promise<string> {
+  const root = join(tmpdir(), `iot-runtime-${await buildInputsHash()}`)
+  if (existsSync(root)) return root
+  const staging = await mkdtemp(`${root}-`)
+  try {
+    const tsc = join(packageRoot, 'node_modules', 'typescript', 'bin', 'tsc')
+    await promisify(execFile)(process.execPath, [tsc, '-p', join(packageRoot, 'tsconfig.build.json'), '--outDir', join(staging, 'dist')], { cwd: packageRoot })
+    await cp(join(packageRoot, 'package.json'), join(staging, 'package.json'))
+    await symlink(join(packageRoot, 'migrations'), join(staging, 'migrations'))
+    await symlink(join(packageRoot, 'node_modules'), join(staging, 'node_modules'))
+    await rename(staging, root)
+  } catch (err) {
+    if (!existsSync(root)) throw err
+  } finally {
+    await rm(staging, { recursive: true, force: true })
+  }
   return root
 }
 
@@ -43,6 +67,8 @@ export interface Replica {
   exited: Promise<number | null>
   /** Resolves with the first log line, past or future, whose msg matches. */
   logged(pattern: RegExp): Promise<LogLine>
+  /** Everything logged so far (stdout lines) and written to stderr: diagnostics for a failed assertion. */
+  output(): { logs: LogLine[], stderr: string }
 }
 
 /**
@@ -101,5 +127,5 @@ export async function startReplica (t: Teardown, runtime: string, env: Record<st
     clearTimeout(timer)
   }
   const url = listening.msg!.replace('Server listening at ', '')
-  return { url, port: Number(new URL(url).port), child, exited, logged }
+  return { url, port: Number(new URL(url).port), child, exited, logged, output: () => ({ logs: lines, stderr }) }
 }
