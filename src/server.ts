@@ -27,7 +27,10 @@ async function main (): Promise<void> {
 
   await migrate(databaseUrl, app.log)
 
-  closeWithGrace({ delay: config.shutdownTimeoutS * 1000, logger: app.log }, async ({ signal, err }) => {
+  // SHUTDOWN_TIMEOUT_S bounds the drain that starts when the listener closes; the readiness delay
+  // comes on top of it, so a long READY_DRAIN_DELAY_S cannot use up the time in-flight work needs.
+  const hardLimitMs = (config.readyDrainDelayS + config.shutdownTimeoutS) * 1000
+  closeWithGrace({ delay: hardLimitMs, logger: app.log }, async ({ signal, err }) => {
     if (err) app.log.error({ err }, 'shutting down after an error')
     else app.log.info(`${signal} received: draining`)
     app.lifecycle.draining = true
