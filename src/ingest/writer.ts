@@ -177,40 +177,40 @@ export class BatchWriter {
   private async writeJobs (jobs: readonly Job[]): Promise<Outcome[][]> {
     const started = process.hrtime.bigint()
     // Same key twice in one flush: write it once, judge the repeats against what is stored.
-    const unique: Reading[] = []
-    const slotOf = new Map<string, number>()
-    const slots = jobs.map((job) => job.readings.map((r) => {
+    const firstByKey = new Map<string, Reading>()
+    const keys = jobs.map((job) => job.readings.map((r) => {
       const key = keyOf(r)
-      let slot = slotOf.get(key)
-      if (slot === undefined) {
-        slot = unique.length
-        unique.push(r)
-        slotOf.set(key, slot)
-      }
-      return slot
+      if (!firstByKey.has(key)) firstByKey.set(key, r)
+      return key
     }))
+    // One global key order for every flush: concurrent flushes lock rows in the same order.
+    const unique = [...firstByKey.keys()].sort().map((key) => firstByKey.get(key)!)
+    const slotOf = new Map(unique.map((r, slot) => [r, slot]))
 
-    const inserted = await this.repository.insertNew(unique)
+    const result = await this.repository.insertNew(unique)
+    const allInserted = result.inserted === unique.length
+    const inserted = new Set<number>()
     const stored = new Map<number, StoredReading>()
-    if (inserted.size < unique.length) {
-      const missing = unique.flatMap((_, slot) => inserted.has(slot) ? [] : [slot])
-      const found = await this.repository.findStored(missing.map((slot) => unique[slot]!))
-      missing.forEach((slot, i) => {
-        const row = found.get(i)
+    if (!allInserted) {
+      // Some keys were stored already: read every key back, with whether this flush wrote it.
+      const found = await this.repository.findStored(unique, result.xid)
+      for (let slot = 0; slot < unique.length; slot++) {
+        const row = found.get(slot)
         if (row === undefined) throw new DatabaseUnavailableError('a conflicting reading vanished while it was read back')
-        stored.set(slot, row)
-      })
+        if (row.mine) inserted.add(slot)
+        else stored.set(slot, row.stored)
+      }
     }
 
     this.onFlush?.({
       rows: unique.length,
-      inserted: inserted.size,
+      inserted: result.inserted,
       durationS: Number(process.hrtime.bigint() - started) / 1e9
     })
 
     return jobs.map((job, j) => job.readings.map((r, i): Outcome => {
-      const slot = slots[j]![i]!
-      if (inserted.has(slot) && unique[slot] === r) return { status: 'inserted' }
+      const slot = slotOf.get(firstByKey.get(keys[j]![i]!)!)!
+      if ((allInserted || inserted.has(slot)) && unique[slot] === r) return { status: 'inserted' }
       const existing = stored.get(slot) ?? asStored(unique[slot]!)
       return existing.value === r.value && existing.unit === r.unit
         ? { status: 'duplicate' }
