@@ -34,7 +34,7 @@ async function stop (child: ChildProcess): Promise<void> {
  */
 export async function startApiProcess (databaseUrl: string): Promise<ApiProcess> {
   const port = await freePort()
-  const child = spawn(process.execPath, ['--import', 'tsx', join(packageRoot, 'src/server.ts')], {
+  const child = spawn(process.execPath, ['--max-semi-space-size=32', '--import', 'tsx', join(packageRoot, 'src/server.ts')], {
     env: { ...process.env, DATABASE_URL: databaseUrl, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn', READ_TOKENS: '', INGEST_TOKENS: '' },
     stdio: ['ignore', 'inherit', 'inherit']
   })
