@@ -32,18 +32,9 @@ const text = (min: number, max: number) =>
     .refine((s) => !CONTROL_CHARS.test(s), { error: 'must not contain control characters' })
     .refine((s) => s.isWellFormed(), { error: 'must be valid Unicode (no lone surrogates)' })
 
-const timestamp = z.unknown().transform((input, ctx) => {
-  if (input === undefined) {
-    ctx.addIssue({ code: 'custom', message: 'is required' })
-    return z.NEVER
-  }
-  const parsed = parseTimestamp(input)
-  if (!parsed.ok) {
-    ctx.addIssue({ code: 'custom', message: parsed.message })
-    return z.NEVER
-  }
-  return parsed.value
-})
+// zod checks the type; parseTimestamp (run once per reading in validateReadings) checks the
+// format, and yields the instant the writer needs, without a second pass.
+const timestamp = z.union([z.string(), z.number()], { error: typeError('expected an ISO 8601 string or epoch milliseconds') })
 
 /** No coercion, no unknown fields, finite numbers only. */
 export const readingSchema = z.strictObject({
@@ -80,14 +71,25 @@ export function validateReadings (items: unknown[], nowMs: number, maxFutureSkew
             : issue.message
         errors.push({ index, path, message })
       }
+      // Report a malformed timestamp too, though its type was right and another field failed.
+      const raw = (items[index] as { timestamp?: unknown } | null)?.timestamp
+      if ((typeof raw === 'string' || typeof raw === 'number') && !errors.some((e) => e.index === index && e.path === 'timestamp')) {
+        const ts = parseTimestamp(raw)
+        if (!ts.ok) errors.push({ index, path: 'timestamp', message: ts.message })
+      }
       continue
     }
     const r = result.data
-    if (r.timestamp.epochMs > latest) {
+    const ts = parseTimestamp(r.timestamp)
+    if (!ts.ok) {
+      errors.push({ index, path: 'timestamp', message: ts.message })
+      continue
+    }
+    if (ts.value.epochMs > latest) {
       errors.push({ index, path: 'timestamp', message: `is more than ${maxFutureSkewS} s in the future` })
       continue
     }
-    readings.push({ sensorId: r.sensor_id, ts: r.timestamp.text, instant: r.timestamp.instant, variable: r.variable, value: r.value, unit: r.unit })
+    readings.push({ sensorId: r.sensor_id, ts: ts.value.text, instant: ts.value.instant, variable: r.variable, value: r.value, unit: r.unit })
   }
   return errors.length > 0 ? { ok: false, errors: errors.slice(0, MAX_ERRORS_REPORTED) } : { ok: true, readings }
 }

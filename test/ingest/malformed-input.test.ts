@@ -112,3 +112,10 @@ t.test('validation errors list every bad field of every reading', async (t) => {
   t.equal(res.statusCode, 400)
   t.same(res.json().errors.map((e: { index: number, path: string }) => `${e.index}:${e.path}`).sort(), ['1:', '1:sensor_id', '2:unit'])
 })
+
+t.test('a malformed timestamp is reported beside the reading\'s other errors', async (t) => {
+  const app = await build(t)
+  const res = await app.inject({ method: 'POST', url: '/readings', payload: { ...valid, sensor_id: -1, timestamp: '2024-02-30T00:00:00Z' } })
+  t.equal(res.statusCode, 400)
+  t.same(res.json().errors.map((e: { path: string }) => e.path).sort(), ['sensor_id', 'timestamp'])
+})
