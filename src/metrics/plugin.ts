@@ -25,7 +25,7 @@ export default fp(async function metrics (fastify: FastifyInstance, opts: { conf
   fastify.decorate('metrics', appMetrics)
   fastify.writer.onFlush = (stats) => appMetrics.flushed(stats)
 
-  fastify.addHook('onResponse', async (request, reply) => {
+  fastify.addHook('onResponse', (request, reply, done) => {
     // The route pattern (/sensors/:id), never the raw URL, keeps the label set small.
     const labels = {
       method: request.method,
@@ -34,6 +34,7 @@ export default fp(async function metrics (fastify: FastifyInstance, opts: { conf
     }
     appMetrics.httpRequests.inc(labels)
     appMetrics.httpDuration.observe(labels, reply.elapsedTime / 1000)
+    done()
   })
 
   fastify.get('/metrics', async (_request, reply) => {
