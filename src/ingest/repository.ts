@@ -1,4 +1,5 @@
 import type { Pool } from 'pg'
+import { isoUtc } from '../db/sql.js'
 import type { Reading } from './reading.js'
 
 /** A reading as stored, timestamps in UTC with full microsecond precision. */
@@ -45,7 +46,7 @@ SELECT (SELECT count(*) FROM inserted)::int AS inserted,
 
 const STORED_SQL = `
 SELECT k.ord::int4 AS ord, r.xmin::text = $4 AS mine, r.sensor_id,
-       to_char(r.ts AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS timestamp,
+       ${isoUtc('r.ts')} AS timestamp,
        r.variable, r.value, r.unit
 FROM unnest($1::int4[], $2::timestamptz[], $3::text[]) WITH ORDINALITY AS k(sensor_id, ts, variable, ord)
 JOIN readings r ON r.sensor_id = k.sensor_id AND r.ts = k.ts AND r.variable = k.variable`

@@ -1,6 +1,6 @@
 import type { Pool } from 'pg'
 import type { StoredReading } from '../ingest/repository.js'
-import { isoUtc } from './sql.js'
+import { isoUtc } from '../db/sql.js'
 
 /** Where a page of readings ends: its last reading's timestamp and variable. */
 export interface ReadingPosition {

@@ -1,5 +1,5 @@
 import type { Pool } from 'pg'
-import { isoUtc } from './sql.js'
+import { isoUtc } from '../db/sql.js'
 
 export interface SensorSummary {
   sensor_id: number
