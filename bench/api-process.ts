@@ -1,23 +1,15 @@
 import { spawn, type ChildProcess } from 'node:child_process'
 import { once } from 'node:events'
-import { createServer } from 'node:net'
 import { join } from 'node:path'
 import { request } from 'undici'
 import { packageRoot } from '../src/paths.js'
+import getPort from 'get-port'
 
 export interface ApiProcess {
   url: string
   stop(): Promise<void>
 }
 
-async function freePort (): Promise<number> {
-  const server = createServer().listen(0, '127.0.0.1')
-  await once(server, 'listening')
-  const { port } = server.address() as { port: number }
-  server.close()
-  await once(server, 'close')
-  return port
-}
 
 async function stop (child: ChildProcess): Promise<void> {
   if (child.exitCode !== null) return
@@ -33,7 +25,7 @@ async function stop (child: ChildProcess): Promise<void> {
  * resolves once /ready answers 200.
  */
 export async function startApiProcess (databaseUrl: string): Promise<ApiProcess> {
-  const port = await freePort()
+  const port = await getPort({ host: '127.0.0.1' })
   const child = spawn(process.execPath, ['--max-semi-space-size=32', '--import', 'tsx', join(packageRoot, 'src/server.ts')], {
     env: { ...process.env, DATABASE_URL: databaseUrl, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn', READ_TOKENS: '', INGEST_TOKENS: '' },
     stdio: ['ignore', 'inherit', 'inherit']

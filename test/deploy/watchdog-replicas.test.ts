@@ -1,7 +1,6 @@
 import { spawn } from 'node:child_process'
 import { once } from 'node:events'
 import { readFile, writeFile } from 'node:fs/promises'
-import { createServer, type AddressInfo } from 'node:net'
 import { join } from 'node:path'
 import t from 'tap'
 import { systemClock } from '../../watchdog/clock.js'
@@ -9,6 +8,7 @@ import { freshDatabase } from '../helpers/database.js'
 import { FakeDiscord } from '../watchdog/helpers/fake-discord.js'
 import { repoFile } from './helpers/deploy-files.js'
 import { buildRuntime, startReplica, type Replica } from './helpers/replica.js'
+import getPort from 'get-port'
 
 // The watchdog's deployment config (watchdog/watchdog.example.yml), run as the image runs it
 // (`node dist/watchdog/main.js`), against three replica processes on one database. Only the
@@ -27,13 +27,6 @@ const replicas: Replica[] = await Promise.all([1, 2, 3].map((n) => startReplica(
   READY_DRAIN_DELAY_S: '60'
 })))
 
-async function freePort (): Promise<number> {
-  const server = createServer()
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  const { port } = server.address() as AddressInfo
-  await new Promise((resolve) => server.close(resolve))
-  return port
-}
 
 /** Fails the wait instead of hanging the suite. */
 function within<T> (promise: Promise<T>, ms: number, what: string): Promise<T> {
@@ -69,7 +62,7 @@ t.test("the example config's watchdog probes each of the three replicas on its o
       DISCORD_WEBHOOK_URL: discord.url,
       WATCHDOG_POSTGRES_URL: db.url,
       WATCHDOG_STATE_FILE: stateFile,
-      WATCHDOG_PORT: String(await freePort()),
+      WATCHDOG_PORT: String(await getPort({ host: '127.0.0.1' })),
       WATCHDOG_HOST: '127.0.0.1',
       // Pinged after every completed round: the event the test waits on.
       WATCHDOG_HEARTBEAT_URL: rounds.url,

@@ -1,13 +1,13 @@
 import { spawn, type ChildProcess } from 'node:child_process'
 import { once } from 'node:events'
 import { writeFile } from 'node:fs/promises'
-import { createServer, type AddressInfo } from 'node:net'
 import { join } from 'node:path'
 import t, { type Test } from 'tap'
 import { request } from 'undici'
 import { systemClock } from '../../watchdog/clock.js'
 import { FakeDiscord } from './helpers/fake-discord.js'
 import { SwitchableTarget } from './helpers/switchable-target.js'
+import getPort from 'get-port'
 
 const root = join(import.meta.dirname, '../..')
 
@@ -20,13 +20,6 @@ function within<T> (promise: Promise<T>, ms: number, what: string): Promise<T> {
   ])
 }
 
-async function freePort (): Promise<number> {
-  const server = createServer()
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  const { port } = server.address() as AddressInfo
-  await new Promise((resolve) => server.close(resolve))
-  return port
-}
 
 function startProcess (t: Test, env: Record<string, string>): ChildProcess {
   const child = spawn(process.execPath, ['--import', 'tsx', 'watchdog/main.ts'], {
@@ -54,7 +47,7 @@ defaults: { interval: 300ms, timeout: 200ms }
 targets:
   - { name: api-1, type: http, url: "${target.url}" }
 `)
-  const port = await freePort()
+  const port = await getPort({ host: '127.0.0.1' })
   const env = {
     WATCHDOG_CONFIG: configFile,
     TEST_WEBHOOK: discord.url,
