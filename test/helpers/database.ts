@@ -80,3 +80,16 @@ export async function truncateAll (url: string): Promise<void> {
     await client.end()
   }
 }
+
+/**
+ * Holds an exclusive lock on `readings` so flushes wait behind it: a way to catch writes in flight.
+ * Resolves with the function that releases it.
+ */
+export async function holdReadingsLock (pool: pg.Pool): Promise<() => Promise<void>> {
+  const client = await pool.connect()
+  await client.query('BEGIN; LOCK TABLE readings IN EXCLUSIVE MODE')
+  return async () => {
+    await client.query('ROLLBACK')
+    client.release()
+  }
+}

@@ -1,6 +1,6 @@
 import t from 'tap'
 import { build } from '../helpers/build.js'
-import { freshDatabase } from '../helpers/database.js'
+import { freshDatabase, holdReadingsLock } from '../helpers/database.js'
 import { startTcpProxy, throughProxy } from '../helpers/tcp-proxy.js'
 import { until } from '../helpers/wait.js'
 
@@ -71,8 +71,7 @@ t.test('a database that stops answering: 503 with Retry-After at the write timeo
 t.test('a full write queue answers 503 with Retry-After at once', async (t) => {
   const app = await build(t, { writeQueueMax: 2, writeConcurrency: 1, dbPoolMax: 2 })
   // Hold a lock on the table so the one flush in flight waits and later requests queue behind it.
-  const blocker = await app.pg.connect()
-  await blocker.query('BEGIN; LOCK TABLE readings IN EXCLUSIVE MODE')
+  const releaseLock = await holdReadingsLock(app.pg.pool)
   const first = app.inject({ method: 'POST', url: '/readings', payload: reading(1) })
   await until(() => app.writer.flushesInFlight === 1, 5000, 'the first flush')
   const queued = app.inject({ method: 'POST', url: '/readings', payload: [reading(2), reading(3)] })
@@ -81,8 +80,7 @@ t.test('a full write queue answers 503 with Retry-After at once', async (t) => {
   t.equal(refused.statusCode, 503)
   t.equal(refused.headers['retry-after'], '1')
   t.match(refused.json().detail, /queue is full/)
-  await blocker.query('ROLLBACK')
-  blocker.release()
+  await releaseLock()
   t.equal((await first).statusCode, 201)
   t.equal((await queued).statusCode, 201)
 })

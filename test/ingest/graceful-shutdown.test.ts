@@ -1,7 +1,7 @@
 import t from 'tap'
 import { request } from 'undici'
 import { build, testPool } from '../helpers/build.js'
-import { freshDatabase } from '../helpers/database.js'
+import { freshDatabase, holdReadingsLock } from '../helpers/database.js'
 import { until } from '../helpers/wait.js'
 
 t.test('closing under load loses no acknowledged reading and finishes in-flight writes', async (t) => {
@@ -11,8 +11,7 @@ t.test('closing under load loses no acknowledged reading and finishes in-flight 
 
   // Hold writes behind a table lock so requests are mid-flight when close() starts.
   const blocker = testPool(t, db.url)
-  const lock = await blocker.connect()
-  await lock.query('BEGIN; LOCK TABLE readings IN EXCLUSIVE MODE')
+  const releaseLock = await holdReadingsLock(blocker)
 
   const send = (i: number) => request(`${origin}/readings`, {
     method: 'POST',
@@ -25,8 +24,7 @@ t.test('closing under load loses no acknowledged reading and finishes in-flight 
   await until(() => app.writer.pending === 40, 5000, 'all 40 readings to be in flight or queued')
   const closing = app.close()
   await until(() => app.lifecycle.draining, 1000, 'draining')
-  await lock.query('ROLLBACK')
-  lock.release()
+  await releaseLock()
   const results = await Promise.all(inFlight)
   await closing
 

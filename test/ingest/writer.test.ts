@@ -3,7 +3,7 @@ import type { Reading } from '../../src/ingest/reading.js'
 import { ReadingsRepository } from '../../src/ingest/repository.js'
 import { BatchWriter, QueueFullError, WriteTimeoutError } from '../../src/ingest/writer.js'
 import { testPool } from '../helpers/build.js'
-import { freshDatabase, truncateAll } from '../helpers/database.js'
+import { freshDatabase, holdReadingsLock, truncateAll } from '../helpers/database.js'
 import { until } from '../helpers/wait.js'
 
 const db = await freshDatabase(t)
@@ -17,15 +17,13 @@ const count = async () => (await pool.query('SELECT count(*)::int AS n FROM read
 
 t.test('data PostgreSQL rejects fails only its own request, not the others in the flush', async (t) => {
   const writer = new BatchWriter(new ReadingsRepository(pool), options)
-  const lock = await pool.connect()
-  await lock.query('BEGIN; LOCK TABLE readings IN EXCLUSIVE MODE')
+  const releaseLock = await holdReadingsLock(pool)
   const first = writer.write([reading(1)]) // holds the only flush slot behind the lock
   await until(() => writer.flushesInFlight === 1)
   // Validation normally keeps such text out; here it goes straight to the writer.
   const bad = writer.write([{ ...reading(2), ts: 'not a timestamp' }])
   const good = writer.write([reading(3)])
-  await lock.query('ROLLBACK')
-  lock.release()
+  await releaseLock()
   t.same(await first, [{ status: 'inserted' }])
   await t.rejects(bad, { code: '22007' })
   t.same(await good, [{ status: 'inserted' }])
@@ -34,22 +32,19 @@ t.test('data PostgreSQL rejects fails only its own request, not the others in th
 
 t.test('a request that does not fit the queue is refused with QueueFullError', async (t) => {
   const writer = new BatchWriter(new ReadingsRepository(pool), { ...options, maxQueued: 2 })
-  const lock = await pool.connect()
-  await lock.query('BEGIN; LOCK TABLE readings IN EXCLUSIVE MODE')
+  const releaseLock = await holdReadingsLock(pool)
   const first = writer.write([reading(1)])
   await until(() => writer.flushesInFlight === 1)
   const second = writer.write([reading(2), reading(3)])
   await t.rejects(writer.write([reading(4)]), QueueFullError)
-  await lock.query('ROLLBACK')
-  lock.release()
+  await releaseLock()
   await Promise.all([first, second])
   t.equal(await count(), 3)
 })
 
 t.test('a queued request that times out is taken out of the queue and never written', async (t) => {
   const writer = new BatchWriter(new ReadingsRepository(pool), { ...options, timeoutMs: 200 })
-  const lock = await pool.connect()
-  await lock.query('BEGIN; LOCK TABLE readings IN EXCLUSIVE MODE')
+  const releaseLock = await holdReadingsLock(pool)
   const first = writer.write([reading(1)])
   await until(() => writer.flushesInFlight === 1)
   const queued = writer.write([reading(2)])
@@ -58,8 +53,7 @@ t.test('a queued request that times out is taken out of the queue and never writ
     t.rejects(first, WriteTimeoutError, 'the flush in flight times out too')
   ])
   t.equal(writer.queueDepth, 0)
-  await lock.query('ROLLBACK')
-  lock.release()
+  await releaseLock()
   await writer.drain()
   const { rows } = await pool.query('SELECT sensor_id FROM readings')
   t.same(rows.map((r) => r.sensor_id), [1], 'the in-flight reading committed after all; the queued one was never sent')
