@@ -12,7 +12,8 @@ const tokenList = z
   .string()
   .transform((s) => s.split(',').map((t) => t.trim()).filter((t) => t.length > 0))
 
-const postgresUrl = z
+/** A postgres:// or postgresql:// URL (shared with the watchdog's config). */
+export const postgresUrl = z
   .string()
   .refine((s) => /^postgres(ql)?:\/\//.test(s) && URL.canParse(s), {
     error: 'expected a postgres:// or postgresql:// URL'

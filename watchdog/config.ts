@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises'
 import { parse as parseYaml } from 'yaml'
 import { z } from 'zod'
+import { postgresUrl } from '../src/config.js'
 import { executeWebhookUrl } from './discord/webhook-url.js'
 import { parseDuration } from './duration.js'
 import { interpolateEnv, InterpolationError } from './interpolate.js'
@@ -47,27 +48,28 @@ const checkSettings = {
 const name = z.string().regex(/^[\w.-]{1,64}$/, { error: 'expected 1 to 64 letters, digits, "_", "." or "-"' })
 
 const httpUrl = z.string().refine((s) => URL.canParse(s) && /^https?:$/.test(new URL(s).protocol), { error: 'expected an http:// or https:// URL' })
-const postgresUrl = z.string().refine((s) => /^postgres(ql)?:\/\//.test(s) && URL.canParse(s), { error: 'expected a postgres:// or postgresql:// URL' })
+
+// Fields every target kind has.
+const targetCommon = {
+  name,
+  service: name.optional(),
+  depends_on: z.array(name).optional(),
+  ...checkSettings
+}
 
 const httpTarget = z.strictObject({
   type: z.literal('http'),
-  name,
   url: httpUrl,
-  service: name.optional(),
-  depends_on: z.array(name).optional(),
+  ...targetCommon,
   expected_status: z.union([count(100, 599), z.array(count(100, 599)).min(1)]).optional(),
   latency_limit: duration.optional(),
-  health_json: z.boolean().optional(),
-  ...checkSettings
+  health_json: z.boolean().optional()
 })
 
 const postgresTarget = z.strictObject({
   type: z.literal('postgres'),
-  name,
   url: postgresUrl,
-  service: name.optional(),
-  depends_on: z.array(name).optional(),
-  ...checkSettings
+  ...targetCommon
 })
 
 const fileSchema = z.strictObject({
