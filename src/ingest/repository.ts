@@ -1,6 +1,7 @@
-import type { Pool } from 'pg'
+import type { Pool, PoolClient } from 'pg'
 import { isoUtc } from '../db/sql.js'
 import type { Reading } from './reading.js'
+import { summaryDeltas } from './summary-delta.js'
 
 /** A reading as stored, timestamps in UTC with full microsecond precision. */
 export interface StoredReading {
@@ -11,35 +12,58 @@ export interface StoredReading {
   unit: string
 }
 
-// unnest() turns five arrays into rows: one statement and one round trip per flush, whatever its size.
-// The caller passes the rows in key order, so every flush takes its locks in the same order and
-// concurrent flushes cannot deadlock (sorting in JavaScript spares the database a sort per flush).
-// The answer is one row: how many rows this statement inserted, and its transaction id, which is
-// the xmin of exactly those rows, for the rare flush that must tell them from older ones.
-const INSERT_SQL = `
-WITH inserted AS (
-  INSERT INTO readings (sensor_id, ts, variable, value, unit)
-  SELECT * FROM unnest($1::int4[], $2::timestamptz[], $3::text[], $4::float8[], $5::text[])
-  ON CONFLICT DO NOTHING
-  RETURNING sensor_id, ts, variable, value, unit
-), summarised AS (
-  -- Only rows this statement inserted count, so a duplicate or a conflict changes nothing. One
-  -- sort by (sensor_id, variable, ts DESC) yields each pair's newest reading with its count; it
-  -- consumes every insert before the first upsert, and the upserts go in key order: concurrent
-  -- flushes lock summary rows in one order and cannot deadlock.
-  INSERT INTO sensor_variable_summary AS s
-    (sensor_id, variable, reading_count, first_seen, last_seen, latest_value, latest_unit)
-  SELECT DISTINCT ON (sensor_id, variable) sensor_id, variable, count(*) OVER pair, min(ts) OVER pair, ts, value, unit
-  FROM inserted
-  WINDOW pair AS (PARTITION BY sensor_id, variable)
-  ORDER BY sensor_id, variable, ts DESC
+const UNNEST_READINGS = 'unnest($1::int4[], $2::timestamptz[], $3::text[], $4::float8[], $5::text[])'
+
+// Both statements below lock summary rows in (sensor_id, variable) order, after the readings:
+// concurrent flushes take their locks in one order and cannot deadlock.
+const UPSERT_SUMMARY = `
   ON CONFLICT (sensor_id, variable) DO UPDATE SET
     reading_count = s.reading_count + excluded.reading_count,
     first_seen = least(s.first_seen, excluded.first_seen),
     last_seen = greatest(s.last_seen, excluded.last_seen),
     -- A late reading older than the stored latest one leaves the latest value alone.
     latest_value = CASE WHEN excluded.last_seen > s.last_seen THEN excluded.latest_value ELSE s.latest_value END,
-    latest_unit = CASE WHEN excluded.last_seen > s.last_seen THEN excluded.latest_unit ELSE s.latest_unit END
+    latest_unit = CASE WHEN excluded.last_seen > s.last_seen THEN excluded.latest_unit ELSE s.latest_unit END`
+
+// The common case: no key of the flush is stored yet. A plain INSERT costs PostgreSQL about half
+// of ON CONFLICT DO NOTHING with RETURNING, and since it either inserts every row or fails with
+// unique_violation, the summary rows can be worked out beforehand (summaryDeltas). The count in
+// the WHERE clause makes every reading go in before the first summary row is locked.
+const INSERT_ALL_SQL = `
+WITH inserted AS (
+  INSERT INTO readings (sensor_id, ts, variable, value, unit)
+  SELECT * FROM ${UNNEST_READINGS}
+  RETURNING 1
+)
+INSERT INTO sensor_variable_summary AS s
+  (sensor_id, variable, reading_count, first_seen, last_seen, latest_value, latest_unit)
+SELECT * FROM unnest($6::int4[], $7::text[], $8::int8[], $9::timestamptz[], $10::timestamptz[], $11::float8[], $12::text[])
+WHERE (SELECT count(*) FROM inserted) = cardinality($1::int4[])
+ORDER BY 1, 2
+${UPSERT_SUMMARY}`
+
+// Some keys may be stored already. unnest() turns five arrays into rows: one statement and one
+// round trip per flush, whatever its size. The caller passes the rows in key order, so every
+// flush takes its locks in the same order and concurrent flushes cannot deadlock.
+// The answer is one row: how many rows this statement inserted, and its transaction id, which is
+// the xmin of exactly those rows, for the flush to tell them from older ones.
+const INSERT_NEW_SQL = `
+WITH inserted AS (
+  INSERT INTO readings (sensor_id, ts, variable, value, unit)
+  SELECT * FROM ${UNNEST_READINGS}
+  ON CONFLICT DO NOTHING
+  RETURNING sensor_id, ts, variable, value, unit
+), summarised AS (
+  -- Only rows this statement inserted count, so a duplicate or a conflict changes nothing. One
+  -- sort by (sensor_id, variable, ts DESC) yields each pair's newest reading with its count; it
+  -- consumes every insert before the first upsert.
+  INSERT INTO sensor_variable_summary AS s
+    (sensor_id, variable, reading_count, first_seen, last_seen, latest_value, latest_unit)
+  SELECT DISTINCT ON (sensor_id, variable) sensor_id, variable, count(*) OVER pair, min(ts) OVER pair, ts, value, unit
+  FROM inserted
+  WINDOW pair AS (PARTITION BY sensor_id, variable)
+  ORDER BY sensor_id, variable, ts DESC
+  ${UPSERT_SUMMARY}
 )
 SELECT (SELECT count(*) FROM inserted)::int AS inserted,
        (pg_current_xact_id()::text::int8 % 4294967296)::text AS xid`
@@ -51,22 +75,84 @@ SELECT k.ord::int4 AS ord, r.xmin::text = $4 AS mine, r.sensor_id,
 FROM unnest($1::int4[], $2::timestamptz[], $3::text[]) WITH ORDINALITY AS k(sensor_id, ts, variable, ord)
 JOIN readings r ON r.sensor_id = k.sensor_id AND r.ts = k.ts AND r.variable = k.variable`
 
+const UNIQUE_VIOLATION = '23505'
+
+const ignore = () => {}
+
+async function isPglite (client: PoolClient): Promise<boolean> {
+  const { rows } = await client.query<{ pglite: boolean }>("SELECT version() LIKE '%PGlite%' AS pglite")
+  return rows[0]!.pglite
+}
+
+/** The five columns of `readings`, as the arrays UNNEST_READINGS takes. */
+function readingColumns (readings: readonly Reading[]): [number[], string[], string[], number[], string[]] {
+  const n = readings.length
+  const sensorIds = new Array<number>(n); const ts = new Array<string>(n); const variables = new Array<string>(n)
+  const values = new Array<number>(n); const units = new Array<string>(n)
+  for (let i = 0; i < n; i++) {
+    const r = readings[i]!
+    sensorIds[i] = r.sensorId; ts[i] = r.ts; variables[i] = r.variable; values[i] = r.value; units[i] = r.unit
+  }
+  return [sensorIds, ts, variables, values, units]
+}
+
 export class ReadingsRepository {
+  /**
+   * Embedded PGlite serves every connection from one session, where two clients' statements of
+   * the same name collide; there, statements go unnamed (planned on each flush).
+   */
+  private sharedSession: boolean | undefined
+
   constructor (private readonly pool: Pool) {}
+
+  /** The name to prepare a statement under, or undefined where names cannot be per connection. */
+  private statementName (name: string): string | undefined {
+    return this.sharedSession === false ? name : undefined
+  }
+
+  /**
+   * Inserts readings whose keys are unique within the call and sorted by key, if none of them is
+   * stored yet: resolves true; if one is, stores nothing and resolves false.
+   */
+  async insertAll (readings: readonly Reading[]): Promise<boolean> {
+    const deltas = summaryDeltas(readings)
+    // pool.query() would drop the connection after any error: an expected unique_violation must
+    // not cost a reconnect, so this statement runs on a client of its own.
+    const client = await this.pool.connect()
+    // A lost connection also rejects the query; without a listener its 'error' event would crash the process.
+    client.on('error', ignore)
+    let failure: Error | undefined
+    try {
+      this.sharedSession ??= await isPglite(client)
+      await client.query({
+        name: this.statementName('insert-all-readings'),
+        text: INSERT_ALL_SQL,
+        values: [
+          ...readingColumns(readings),
+          deltas.map((d) => d.sensorId), deltas.map((d) => d.variable), deltas.map((d) => d.count),
+          deltas.map((d) => d.first.ts), deltas.map((d) => d.last.ts), deltas.map((d) => d.last.value), deltas.map((d) => d.last.unit)
+        ]
+      })
+      return true
+    } catch (err) {
+      if ((err as { code?: unknown }).code === UNIQUE_VIOLATION) return false
+      failure = err as Error
+      throw err
+    } finally {
+      client.removeListener('error', ignore)
+      // Released with the error, the pool closes the connection instead of reusing it.
+      client.release(failure)
+    }
+  }
 
   /**
    * Inserts readings whose keys are unique within the call and sorted by key; existing keys are
    * left alone. Resolves with how many were inserted and the inserting transaction's id.
    */
   async insertNew (readings: readonly Reading[]): Promise<{ inserted: number, xid: string }> {
-    const n = readings.length
-    const sensorIds = new Array<number>(n); const ts = new Array<string>(n); const variables = new Array<string>(n)
-    const values = new Array<number>(n); const units = new Array<string>(n)
-    for (let i = 0; i < n; i++) {
-      const r = readings[i]!
-      sensorIds[i] = r.sensorId; ts[i] = r.ts; variables[i] = r.variable; values[i] = r.value; units[i] = r.unit
-    }
-    const { rows } = await this.pool.query<{ inserted: number, xid: string }>(INSERT_SQL, [sensorIds, ts, variables, values, units])
+    const { rows } = await this.pool.query<{ inserted: number, xid: string }>({
+      name: this.statementName('insert-new-readings'), text: INSERT_NEW_SQL, values: readingColumns(readings)
+    })
     return rows[0]!
   }
 

@@ -187,24 +187,30 @@ export class BatchWriter {
     const unique = [...firstByKey.keys()].sort().map((key) => firstByKey.get(key)!)
     const slotOf = new Map(unique.map((r, slot) => [r, slot]))
 
-    const result = await this.repository.insertNew(unique)
-    const allInserted = result.inserted === unique.length
+    let insertedCount = unique.length
+    let allInserted = await this.repository.insertAll(unique)
     const inserted = new Set<number>()
     const stored = new Map<number, StoredReading>()
     if (!allInserted) {
-      // Some keys were stored already: read every key back, with whether this flush wrote it.
-      const found = await this.repository.findStored(unique, result.xid)
-      for (let slot = 0; slot < unique.length; slot++) {
-        const row = found.get(slot)
-        if (row === undefined) throw new DatabaseUnavailableError('a conflicting reading vanished while it was read back')
-        if (row.mine) inserted.add(slot)
-        else stored.set(slot, row.stored)
+      // Some keys were stored already: insert the others, then (unless that was all of them after
+      // all) read every key back, with whether this flush wrote it.
+      const result = await this.repository.insertNew(unique)
+      insertedCount = result.inserted
+      allInserted = insertedCount === unique.length
+      if (!allInserted) {
+        const found = await this.repository.findStored(unique, result.xid)
+        for (let slot = 0; slot < unique.length; slot++) {
+          const row = found.get(slot)
+          if (row === undefined) throw new DatabaseUnavailableError('a conflicting reading vanished while it was read back')
+          if (row.mine) inserted.add(slot)
+          else stored.set(slot, row.stored)
+        }
       }
     }
 
     this.onFlush?.({
       rows: unique.length,
-      inserted: result.inserted,
+      inserted: insertedCount,
       durationS: Number(process.hrtime.bigint() - started) / 1e9
     })
 

@@ -1,4 +1,5 @@
 import t from 'tap'
+import pg from 'pg'
 import type { Reading } from '../../src/ingest/reading.js'
 import { ReadingsRepository } from '../../src/ingest/repository.js'
 import { BatchWriter, QueueFullError, WriteTimeoutError } from '../../src/ingest/writer.js'
@@ -66,4 +67,17 @@ t.test('drain waits for queued and in-flight writes', async (t) => {
   t.equal(writer.pending, 0)
   t.equal(await count(), 3)
   await Promise.all(writes)
+})
+
+t.test('a flush that meets an already stored key keeps its database connection', async (t) => {
+  const ownPool = new pg.Pool({ connectionString: db.url, max: 1 })
+  t.teardown(() => ownPool.end())
+  let connections = 0
+  ownPool.on('connect', () => { connections++ })
+  const writer = new BatchWriter(new ReadingsRepository(ownPool), options)
+  t.same(await writer.write([reading(1)]), [{ status: 'inserted' }])
+  t.same(await writer.write([reading(1), reading(2)]), [{ status: 'duplicate' }, { status: 'inserted' }])
+  t.same(await writer.write([{ ...reading(2), value: 5 }]), [{ status: 'conflict', stored: { sensor_id: 2, timestamp: '2024-05-01T00:00:00.000000Z', variable: 'v', value: 1, unit: 'u' } }])
+  t.equal(connections, 1, 'one connection served every flush')
+  t.equal(await count(), 2)
 })

@@ -1,9 +1,20 @@
-import t from 'tap'
+import t, { type Test } from 'tap'
 import { appPerFile } from './fixture.js'
 
 // Many requests at once, overlapping on purpose: exact resends (duplicates), same keys with other
 // values (conflicts) and late readings older than what is stored, over a few sensors and variables.
 const app = await appPerFile(t, { writeConcurrency: 4, flushMaxRows: 50 })
+
+async function assertSummaryMatchesReadings (t: Test): Promise<void> {
+  const expected = await app.pg.query(`
+    SELECT r.sensor_id, r.variable, count(*)::int8 AS reading_count, min(r.ts) AS first_seen, max(r.ts) AS last_seen,
+           (array_agg(r.value ORDER BY r.ts DESC))[1] AS latest_value, (array_agg(r.unit ORDER BY r.ts DESC))[1] AS latest_unit
+    FROM readings r GROUP BY r.sensor_id, r.variable ORDER BY r.sensor_id, r.variable`)
+  const summary = await app.pg.query(`
+    SELECT sensor_id, variable, reading_count, first_seen, last_seen, latest_value, latest_unit
+    FROM sensor_variable_summary ORDER BY sensor_id, variable`)
+  t.same(summary.rows, expected.rows, 'the summary equals an aggregate over readings')
+}
 
 t.test('after concurrent ingestion the summary equals an aggregate over readings', async (t) => {
   const base = Date.parse('2024-05-01T12:00:00Z')
@@ -25,14 +36,25 @@ t.test('after concurrent ingestion the summary equals an aggregate over readings
   }, { inserted: 0, duplicates: 0, conflicts: 0 })
   t.ok(totals.duplicates > 0 && totals.conflicts > 0, 'the mix holds duplicates and conflicts')
 
-  const expected = await app.pg.query(`
-    SELECT r.sensor_id, r.variable, count(*)::int8 AS reading_count, min(r.ts) AS first_seen, max(r.ts) AS last_seen,
-           (array_agg(r.value ORDER BY r.ts DESC))[1] AS latest_value, (array_agg(r.unit ORDER BY r.ts DESC))[1] AS latest_unit
-    FROM readings r GROUP BY r.sensor_id, r.variable ORDER BY r.sensor_id, r.variable`)
-  const summary = await app.pg.query(`
-    SELECT sensor_id, variable, reading_count, first_seen, last_seen, latest_value, latest_unit
-    FROM sensor_variable_summary ORDER BY sensor_id, variable`)
-  t.same(summary.rows, expected.rows)
+  await assertSummaryMatchesReadings(t)
   const stored = await app.pg.query<{ n: string }>('SELECT count(*) AS n FROM readings')
   t.equal(Number(stored.rows[0]!.n), totals.inserted, 'every stored reading was answered as inserted once')
+})
+
+t.test('new readings only, several per sensor and variable in one request, out of time order', async (t) => {
+  await app.pg.query('TRUNCATE readings, sensor_variable_summary')
+  const base = Date.parse('2024-06-01T00:00:00Z')
+  // Every key is new, so each flush takes the all-new path, which works the summary out in
+  // JavaScript; the microsecond offsets make first and last differ below the millisecond.
+  const requests = Array.from({ length: 30 }, (_, r) => Array.from({ length: 25 }, (_, i) => ({
+    sensor_id: i % 4,
+    timestamp: new Date(base + ((r * 25 + i) * 7919) % 100_000).toISOString().replace('Z', `${String((r + i) % 1000).padStart(3, '0')}Z`),
+    variable: i % 2 === 0 ? 'temperature' : 'humidity',
+    value: r * 100 + i,
+    unit: i % 3 === 0 ? 'C' : 'F'
+  })))
+  const answers = await Promise.all(requests.map((payload) => app.inject({ method: 'POST', url: '/readings', payload })))
+  t.same(answers.map((a) => a.statusCode), requests.map(() => 201))
+  t.equal(answers.reduce((sum, a) => sum + a.json().inserted, 0), 750)
+  await assertSummaryMatchesReadings(t)
 })

@@ -1,0 +1,31 @@
+import t from 'tap'
+import type { Reading } from '../../src/ingest/reading.js'
+import { compareInstants, summaryDeltas } from '../../src/ingest/summary-delta.js'
+
+const reading = (sensorId: number, variable: string, instant: string, value = 1): Reading =>
+  ({ sensorId, variable, instant, ts: `ts ${instant}`, value, unit: 'u' })
+
+t.test('instants order by milliseconds, then by microseconds within them', async (t) => {
+  t.ok(compareInstants('999.0', '1000.0') < 0, '999 ms comes before 1000 ms, though "9" > "1" as text')
+  t.ok(compareInstants('1000.9', '1000.10') < 0, '9 µs comes before 10 µs')
+  t.ok(compareInstants('-5.0', '-4.999') < 0, 'before the epoch too')
+  t.equal(compareInstants('1000.5', '1000.5'), 0)
+})
+
+t.test('one delta per sensor and variable, with its count, first and last reading', async (t) => {
+  const a1 = reading(1, 'temp', '2000.0', 10)
+  const a2 = reading(1, 'temp', '1000.7', 11)
+  const a3 = reading(1, 'temp', '10000.0', 12)
+  const b = reading(1, 'hum', '1500.0', 50)
+  const c = reading(2, 'temp', '1500.0', 20)
+  const deltas = summaryDeltas([a1, b, a2, c, a3])
+  t.same(deltas, [
+    { sensorId: 1, variable: 'temp', count: 3, first: a2, last: a3 },
+    { sensorId: 1, variable: 'hum', count: 1, first: b, last: b },
+    { sensorId: 2, variable: 'temp', count: 1, first: c, last: c }
+  ])
+})
+
+t.test('no readings, no deltas', async (t) => {
+  t.same(summaryDeltas([]), [])
+})
