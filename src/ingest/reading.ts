@@ -8,6 +8,9 @@ export interface Reading {
   ts: string
   /** Canonical instant: equal strings mean the same moment, whatever the offset. */
   instant: string
+  /** The same instant as numbers, for ordering: epoch milliseconds (floor), then microseconds past them. */
+  epochMs: number
+  microsInMs: number
   variable: string
   value: number
   unit: string
@@ -89,7 +92,16 @@ export function validateReadings (items: unknown[], nowMs: number, maxFutureSkew
       errors.push({ index, path: 'timestamp', message: `is more than ${maxFutureSkewS} s in the future` })
       continue
     }
-    readings.push({ sensorId: r.sensor_id, ts: ts.value.text, instant: ts.value.instant, variable: r.variable, value: r.value, unit: r.unit })
+    readings.push({
+      sensorId: r.sensor_id,
+      ts: ts.value.text,
+      instant: ts.value.instant,
+      epochMs: ts.value.epochMs,
+      microsInMs: ts.value.microsInMs,
+      variable: r.variable,
+      value: r.value,
+      unit: r.unit
+    })
   }
   return errors.length > 0 ? { ok: false, errors: errors.slice(0, MAX_ERRORS_REPORTED) } : { ok: true, readings }
 }

@@ -1,4 +1,5 @@
 import type { Pool, PoolClient } from 'pg'
+import { numberArray, textArray } from '../db/array-literal.js'
 import { isoUtc } from '../db/sql.js'
 import type { Reading } from './reading.js'
 import { summaryDeltas } from './summary-delta.js'
@@ -84,8 +85,8 @@ async function isPglite (client: PoolClient): Promise<boolean> {
   return rows[0]!.pglite
 }
 
-/** The five columns of `readings`, as the arrays UNNEST_READINGS takes. */
-function readingColumns (readings: readonly Reading[]): [number[], string[], string[], number[], string[]] {
+/** The five columns of `readings`, as the array literals UNNEST_READINGS takes. */
+function readingColumns (readings: readonly Reading[]): string[] {
   const n = readings.length
   const sensorIds = new Array<number>(n); const ts = new Array<string>(n); const variables = new Array<string>(n)
   const values = new Array<number>(n); const units = new Array<string>(n)
@@ -93,7 +94,7 @@ function readingColumns (readings: readonly Reading[]): [number[], string[], str
     const r = readings[i]!
     sensorIds[i] = r.sensorId; ts[i] = r.ts; variables[i] = r.variable; values[i] = r.value; units[i] = r.unit
   }
-  return [sensorIds, ts, variables, values, units]
+  return [numberArray(sensorIds), textArray(ts), textArray(variables), numberArray(values), textArray(units)]
 }
 
 export class ReadingsRepository {
@@ -129,8 +130,9 @@ export class ReadingsRepository {
         text: INSERT_ALL_SQL,
         values: [
           ...readingColumns(readings),
-          deltas.map((d) => d.sensorId), deltas.map((d) => d.variable), deltas.map((d) => d.count),
-          deltas.map((d) => d.first.ts), deltas.map((d) => d.last.ts), deltas.map((d) => d.last.value), deltas.map((d) => d.last.unit)
+          numberArray(deltas.map((d) => d.sensorId)), textArray(deltas.map((d) => d.variable)),
+          numberArray(deltas.map((d) => d.count)), textArray(deltas.map((d) => d.first.ts)), textArray(deltas.map((d) => d.last.ts)),
+          numberArray(deltas.map((d) => d.last.value)), textArray(deltas.map((d) => d.last.unit))
         ]
       })
       return true

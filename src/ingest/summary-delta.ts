@@ -9,12 +9,8 @@ export interface SummaryDelta {
   last: Reading
 }
 
-/** Orders two canonical instants (`${epochMs}.${microsWithinMs}`, see timestamp.ts). */
-export function compareInstants (a: string, b: string): number {
-  if (a === b) return 0
-  const dotA = a.indexOf('.'); const dotB = b.indexOf('.')
-  return Number(a.slice(0, dotA)) - Number(b.slice(0, dotB)) || Number(a.slice(dotA + 1)) - Number(b.slice(dotB + 1))
-}
+/** Orders two readings by their instant. */
+export const compareInstants = (a: Reading, b: Reading): number => a.epochMs - b.epochMs || a.microsInMs - b.microsInMs
 
 /** One delta per (sensor, variable) pair among `readings`, which must all be new rows. */
 export function summaryDeltas (readings: readonly Reading[]): SummaryDelta[] {
@@ -27,8 +23,8 @@ export function summaryDeltas (readings: readonly Reading[]): SummaryDelta[] {
       continue
     }
     delta.count++
-    if (compareInstants(r.instant, delta.first.instant) < 0) delta.first = r
-    if (compareInstants(r.instant, delta.last.instant) > 0) delta.last = r
+    if (compareInstants(r, delta.first) < 0) delta.first = r
+    if (compareInstants(r, delta.last) > 0) delta.last = r
   }
   return [...byPair.values()]
 }

@@ -2,8 +2,10 @@
 export interface ParsedTimestamp {
   /** ISO 8601 text with an offset and at most 6 fractional digits: PostgreSQL parses it exactly. */
   text: string
-  /** Epoch milliseconds (floor) of the instant, for range and skew checks. */
+  /** Epoch milliseconds (floor) of the instant. */
   epochMs: number
+  /** Microseconds past epochMs, 0 to 999. */
+  microsInMs: number
   /** `${epochMs}.${microsecondsWithinMs}`: equal exactly when the instants are equal, whatever the offset. */
   instant: string
 }
@@ -19,7 +21,7 @@ const fail = (message: string): TimestampResult => ({ ok: false, message })
 function fromEpochMs (ms: number): TimestampResult {
   if (!Number.isSafeInteger(ms)) return fail('epoch milliseconds must be a whole number')
   if (ms < MIN_EPOCH_MS || ms > MAX_EPOCH_MS) return fail('timestamp is outside the years 0001 to 9999')
-  return { ok: true, value: { text: new Date(ms).toISOString(), epochMs: ms, instant: `${ms}.0` } }
+  return { ok: true, value: { text: new Date(ms).toISOString(), epochMs: ms, microsInMs: 0, instant: `${ms}.0` } }
 }
 
 const ISO_FORMAT = 'expected ISO 8601 with an offset, like 2024-05-01T12:00:00.123456Z or 2024-05-01T14:00:00+02:00, or epoch milliseconds'
@@ -84,7 +86,7 @@ function fromIso (s: string): TimestampResult {
   const epochMs = daysFromCivil(year, month, day) * 86_400_000 +
     ((hour * 60 + minute - offsetMinutes) * 60 + second) * 1000 + Math.floor(micros / 1000)
   if (epochMs < MIN_EPOCH_MS || epochMs > MAX_EPOCH_MS) return fail('timestamp is outside the years 0001 to 9999')
-  return { ok: true, value: { text: s, epochMs, instant: `${epochMs}.${micros % 1000}` } }
+  return { ok: true, value: { text: s, epochMs, microsInMs: micros % 1000, instant: `${epochMs}.${micros % 1000}` } }
 }
 
 /** Parses a reading's `timestamp`: ISO 8601 with an offset (up to microseconds) or epoch milliseconds. */

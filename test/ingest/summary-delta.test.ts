@@ -2,25 +2,26 @@ import t from 'tap'
 import type { Reading } from '../../src/ingest/reading.js'
 import { compareInstants, summaryDeltas } from '../../src/ingest/summary-delta.js'
 
-const reading = (sensorId: number, variable: string, instant: string, value = 1): Reading =>
-  ({ sensorId, variable, instant, ts: `ts ${instant}`, value, unit: 'u' })
+const reading = (sensorId: number, variable: string, epochMs: number, microsInMs = 0, value = 1): Reading =>
+  ({ sensorId, variable, epochMs, microsInMs, instant: `${epochMs}.${microsInMs}`, ts: `at ${epochMs}.${microsInMs}`, value, unit: 'u' })
 
 t.test('instants order by milliseconds, then by microseconds within them', async (t) => {
-  t.ok(compareInstants('999.0', '1000.0') < 0, '999 ms comes before 1000 ms, though "9" > "1" as text')
-  t.ok(compareInstants('1000.9', '1000.10') < 0, '9 µs comes before 10 µs')
-  t.ok(compareInstants('-5.0', '-4.999') < 0, 'before the epoch too')
-  t.equal(compareInstants('1000.5', '1000.5'), 0)
+  t.ok(compareInstants(reading(1, 'v', 999, 999), reading(1, 'v', 1000)) < 0)
+  t.ok(compareInstants(reading(1, 'v', 1000, 9), reading(1, 'v', 1000, 10)) < 0)
+  t.ok(compareInstants(reading(1, 'v', -5, 999), reading(1, 'v', -4)) < 0, 'before the epoch too')
+  t.equal(compareInstants(reading(1, 'v', 1000, 5), reading(2, 'w', 1000, 5)), 0)
 })
 
 t.test('one delta per sensor and variable, with its count, first and last reading', async (t) => {
-  const a1 = reading(1, 'temp', '2000.0', 10)
-  const a2 = reading(1, 'temp', '1000.7', 11)
-  const a3 = reading(1, 'temp', '10000.0', 12)
-  const b = reading(1, 'hum', '1500.0', 50)
-  const c = reading(2, 'temp', '1500.0', 20)
-  const deltas = summaryDeltas([a1, b, a2, c, a3])
+  const a1 = reading(1, 'temp', 2000, 0, 10)
+  const a2 = reading(1, 'temp', 1000, 7, 11)
+  const a3 = reading(1, 'temp', 10000, 0, 12)
+  const a4 = reading(1, 'temp', 1000, 6, 13)
+  const b = reading(1, 'hum', 1500, 0, 50)
+  const c = reading(2, 'temp', 1500, 0, 20)
+  const deltas = summaryDeltas([a1, b, a2, c, a3, a4])
   t.same(deltas, [
-    { sensorId: 1, variable: 'temp', count: 3, first: a2, last: a3 },
+    { sensorId: 1, variable: 'temp', count: 4, first: a4, last: a3 },
     { sensorId: 1, variable: 'hum', count: 1, first: b, last: b },
     { sensorId: 2, variable: 'temp', count: 1, first: c, last: c }
   ])

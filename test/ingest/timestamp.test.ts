@@ -39,3 +39,14 @@ t.test('rejections say why', async (t) => {
   t.match(parseTimestamp(1.5), { ok: false, message: /whole number/ })
   t.match(parseTimestamp(true), { ok: false })
 })
+
+t.test('the instant as numbers: epoch milliseconds, then microseconds past them', async (t) => {
+  const parts = (input: unknown) => {
+    const r = parseTimestamp(input)
+    if (!r.ok) throw new Error(r.message)
+    return [r.value.epochMs, r.value.microsInMs]
+  }
+  t.same(parts('2024-01-01T02:00:00.123456+02:00'), [Date.parse('2024-01-01T00:00:00.123Z'), 456])
+  t.same(parts('1969-12-31T23:59:59.999500Z'), [-1, 500])
+  t.same(parts(1714558830456), [1714558830456, 0])
+})
