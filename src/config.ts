@@ -33,7 +33,7 @@ export const envSchema = z.object({
   MAX_FUTURE_SKEW_S: int(0, 10 * 365 * 24 * 3600).default(300),
   WRITE_QUEUE_MAX: int(1, 10_000_000).default(100_000),
   FLUSH_MAX_ROWS: int(1, 100_000).default(10_000),
-  WRITE_CONCURRENCY: int(1, 1000).default(2),
+  WRITE_CONCURRENCY: int(1, 1000).default(1),
   WRITE_TIMEOUT_MS: int(100, 600_000).default(2000),
   SHUTDOWN_TIMEOUT_S: int(1, 3600).default(30),
   READY_DRAIN_DELAY_S: int(0, 3600).default(0),
