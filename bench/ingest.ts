@@ -3,6 +3,7 @@ import { Readable } from 'node:stream'
 import autocannon from 'autocannon'
 import pg from 'pg'
 import { from as copyFrom } from 'pg-copy-streams'
+import { isoUtcFromParts } from '../src/ingest/timestamp.js'
 
 export interface IngestResult {
   name: string
@@ -30,7 +31,7 @@ function readingFactory (sensorBase: number) {
     const us = Math.floor(i / 1000)
     if (us !== tsMicros) {
       tsMicros = us
-      const ts = new Date(t0 + Math.floor(us / 1000)).toISOString().replace('Z', `${String(us % 1000).padStart(3, '0')}Z`)
+      const ts = isoUtcFromParts(t0 + Math.floor(us / 1000), us % 1000)
       prefix = Array.from({ length: 1000 }, (_, s) => `{"sensor_id":${sensorBase + s},"timestamp":"${ts}","variable":"temperature","value":`)
     }
     return `${prefix[i % 1000]}${values[i % 100]},"unit":"C"}`

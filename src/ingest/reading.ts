@@ -6,9 +6,7 @@ export interface Reading {
   sensorId: number
   /** ISO 8601 text PostgreSQL parses exactly. */
   ts: string
-  /** Canonical instant: equal strings mean the same moment, whatever the offset. */
-  instant: string
-  /** The same instant as numbers, for ordering: epoch milliseconds (floor), then microseconds past them. */
+  /** The instant, whatever the offset: epoch milliseconds (floor), then microseconds past them. */
   epochMs: number
   microsInMs: number
   variable: string
@@ -95,7 +93,6 @@ export function validateReadings (items: unknown[], nowMs: number, maxFutureSkew
     readings.push({
       sensorId: r.sensor_id,
       ts: ts.value.text,
-      instant: ts.value.instant,
       epochMs: ts.value.epochMs,
       microsInMs: ts.value.microsInMs,
       variable: r.variable,

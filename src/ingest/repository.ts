@@ -2,7 +2,7 @@ import type { Pool, PoolClient } from 'pg'
 import { numberArray, textArray } from '../db/array-literal.js'
 import { isoUtc } from '../db/sql.js'
 import type { Reading } from './reading.js'
-import { summaryDeltas } from './summary-delta.js'
+import { summaryDeltas, type SummaryDelta } from './summary-delta.js'
 
 /** A reading as stored, timestamps in UTC with full microsecond precision. */
 export interface StoredReading {
@@ -97,6 +97,20 @@ function readingColumns (readings: readonly Reading[]): string[] {
   return [numberArray(sensorIds), textArray(ts), textArray(variables), numberArray(values), textArray(units)]
 }
 
+/** The seven summary columns of each delta, as the array literals INSERT_ALL_SQL takes ($6 to $12). */
+function summaryColumns (deltas: readonly SummaryDelta[]): string[] {
+  const n = deltas.length
+  const sensorIds = new Array<number>(n); const variables = new Array<string>(n); const counts = new Array<number>(n)
+  const firstTs = new Array<string>(n); const lastTs = new Array<string>(n)
+  const values = new Array<number>(n); const units = new Array<string>(n)
+  for (let i = 0; i < n; i++) {
+    const d = deltas[i]!
+    sensorIds[i] = d.sensorId; variables[i] = d.variable; counts[i] = d.count
+    firstTs[i] = d.first.ts; lastTs[i] = d.last.ts; values[i] = d.last.value; units[i] = d.last.unit
+  }
+  return [numberArray(sensorIds), textArray(variables), numberArray(counts), textArray(firstTs), textArray(lastTs), numberArray(values), textArray(units)]
+}
+
 export class ReadingsRepository {
   /**
    * Embedded PGlite serves every connection from one session, where two clients' statements of
@@ -116,7 +130,6 @@ export class ReadingsRepository {
    * stored yet: resolves true; if one is, stores nothing and resolves false.
    */
   async insertAll (readings: readonly Reading[]): Promise<boolean> {
-    const deltas = summaryDeltas(readings)
     // pool.query() would drop the connection after any error: an expected unique_violation must
     // not cost a reconnect, so this statement runs on a client of its own.
     const client = await this.pool.connect()
@@ -128,12 +141,7 @@ export class ReadingsRepository {
       await client.query({
         name: this.statementName('insert-all-readings'),
         text: INSERT_ALL_SQL,
-        values: [
-          ...readingColumns(readings),
-          numberArray(deltas.map((d) => d.sensorId)), textArray(deltas.map((d) => d.variable)),
-          numberArray(deltas.map((d) => d.count)), textArray(deltas.map((d) => d.first.ts)), textArray(deltas.map((d) => d.last.ts)),
-          numberArray(deltas.map((d) => d.last.value)), textArray(deltas.map((d) => d.last.unit))
-        ]
+        values: [...readingColumns(readings), ...summaryColumns(summaryDeltas(readings))]
       })
       return true
     } catch (err) {

@@ -1,4 +1,4 @@
-/** A timestamp as sent to PostgreSQL, and its instant in a form that compares exactly. */
+/** A timestamp as sent to PostgreSQL, and its instant as numbers that compare exactly, whatever the offset. */
 export interface ParsedTimestamp {
   /** ISO 8601 text with an offset and at most 6 fractional digits: PostgreSQL parses it exactly. */
   text: string
@@ -6,8 +6,6 @@ export interface ParsedTimestamp {
   epochMs: number
   /** Microseconds past epochMs, 0 to 999. */
   microsInMs: number
-  /** `${epochMs}.${microsecondsWithinMs}`: equal exactly when the instants are equal, whatever the offset. */
-  instant: string
 }
 
 export type TimestampResult = { ok: true, value: ParsedTimestamp } | { ok: false, message: string }
@@ -21,7 +19,7 @@ const fail = (message: string): TimestampResult => ({ ok: false, message })
 function fromEpochMs (ms: number): TimestampResult {
   if (!Number.isSafeInteger(ms)) return fail('epoch milliseconds must be a whole number')
   if (ms < MIN_EPOCH_MS || ms > MAX_EPOCH_MS) return fail('timestamp is outside the years 0001 to 9999')
-  return { ok: true, value: { text: new Date(ms).toISOString(), epochMs: ms, microsInMs: 0, instant: `${ms}.0` } }
+  return { ok: true, value: { text: new Date(ms).toISOString(), epochMs: ms, microsInMs: 0 } }
 }
 
 const ISO_FORMAT = 'expected ISO 8601 with an offset, like 2024-05-01T12:00:00.123456Z or 2024-05-01T14:00:00+02:00, or epoch milliseconds'
@@ -86,7 +84,12 @@ function fromIso (s: string): TimestampResult {
   const epochMs = daysFromCivil(year, month, day) * 86_400_000 +
     ((hour * 60 + minute - offsetMinutes) * 60 + second) * 1000 + Math.floor(micros / 1000)
   if (epochMs < MIN_EPOCH_MS || epochMs > MAX_EPOCH_MS) return fail('timestamp is outside the years 0001 to 9999')
-  return { ok: true, value: { text: s, epochMs, microsInMs: micros % 1000, instant: `${epochMs}.${micros % 1000}` } }
+  return { ok: true, value: { text: s, epochMs, microsInMs: micros % 1000 } }
+}
+
+/** ISO 8601 UTC with six fractional digits (as PostgreSQL prints it through isoUtc). */
+export function isoUtcFromParts (epochMs: number, microsInMs: number): string {
+  return new Date(epochMs).toISOString().replace('Z', `${String(microsInMs).padStart(3, '0')}Z`)
 }
 
 /** Parses a reading's `timestamp`: ISO 8601 with an offset (up to microseconds) or epoch milliseconds. */

@@ -1,5 +1,6 @@
 import { isDatabaseUnavailable, isDataError } from '../db/errors.js'
 import type { Reading } from './reading.js'
+import { isoUtcFromParts } from './timestamp.js'
 import type { ReadingsRepository, StoredReading } from './repository.js'
 
 export type Outcome =
@@ -46,20 +47,21 @@ export interface FlushStats {
   durationS: number
 }
 
+interface ReadBack {
+  inserted: Set<number>
+  stored: Map<number, StoredReading>
+}
+
 interface Job {
   readings: readonly Reading[]
   resolve: (outcomes: Outcome[]) => void
   reject: (err: Error) => void
 }
 
-const keyOf = (r: Reading) => `${r.sensorId}\u0000${r.instant}\u0000${r.variable}`
-
-/** ISO 8601 UTC with six fractional digits, as PostgreSQL would print it (see isoUtc). */
-const isoOf = (r: Reading): string =>
-  new Date(r.epochMs).toISOString().replace('Z', `${String(r.microsInMs).padStart(3, '0')}Z`)
+const keyOf = (r: Reading) => `${r.sensorId}\u0000${r.epochMs}.${r.microsInMs}\u0000${r.variable}`
 
 const asStored = (r: Reading): StoredReading => ({
-  sensor_id: r.sensorId, timestamp: isoOf(r), variable: r.variable, value: r.value, unit: r.unit
+  sensor_id: r.sensorId, timestamp: isoUtcFromParts(r.epochMs, r.microsInMs), variable: r.variable, value: r.value, unit: r.unit
 })
 
 /**
@@ -190,24 +192,13 @@ export class BatchWriter {
     const slotOf = new Map(unique.map((r, slot) => [r, slot]))
 
     let insertedCount = unique.length
-    let allInserted = await this.repository.insertAll(unique)
-    const inserted = new Set<number>()
-    const stored = new Map<number, StoredReading>()
-    if (!allInserted) {
-      // Some keys were stored already: insert the others, then (unless that was all of them after
-      // all) read every key back, with whether this flush wrote it.
+    // Set only when some keys were stored already and not all were inserted after all.
+    let readBack: ReadBack | undefined
+    if (!await this.repository.insertAll(unique)) {
+      // Some key was stored already and nothing went in: insert the new ones, then tell them apart.
       const result = await this.repository.insertNew(unique)
       insertedCount = result.inserted
-      allInserted = insertedCount === unique.length
-      if (!allInserted) {
-        const found = await this.repository.findStored(unique, result.xid)
-        for (let slot = 0; slot < unique.length; slot++) {
-          const row = found.get(slot)
-          if (row === undefined) throw new DatabaseUnavailableError('a conflicting reading vanished while it was read back')
-          if (row.mine) inserted.add(slot)
-          else stored.set(slot, row.stored)
-        }
-      }
+      if (insertedCount < unique.length) readBack = await this.readBack(unique, result.xid)
     }
 
     this.onFlush?.({
@@ -218,11 +209,24 @@ export class BatchWriter {
 
     return jobs.map((job, j) => job.readings.map((r, i): Outcome => {
       const slot = slotOf.get(firstByKey.get(keys[j]![i]!)!)!
-      if ((allInserted || inserted.has(slot)) && unique[slot] === r) return INSERTED
-      const existing = stored.get(slot) ?? asStored(unique[slot]!)
+      if ((readBack === undefined || readBack.inserted.has(slot)) && unique[slot] === r) return INSERTED
+      const existing = readBack?.stored.get(slot) ?? asStored(unique[slot]!)
       return existing.value === r.value && existing.unit === r.unit
         ? DUPLICATE
         : { status: 'conflict', stored: existing }
     }))
+  }
+
+  /** Every key read back: the slots transaction `xid` inserted, and what is stored for the others. */
+  private async readBack (unique: readonly Reading[], xid: string): Promise<ReadBack> {
+    const found = await this.repository.findStored(unique, xid)
+    const readBack: ReadBack = { inserted: new Set(), stored: new Map() }
+    for (let slot = 0; slot < unique.length; slot++) {
+      const row = found.get(slot)
+      if (row === undefined) throw new DatabaseUnavailableError('a conflicting reading vanished while it was read back')
+      if (row.mine) readBack.inserted.add(slot)
+      else readBack.stored.set(slot, row.stored)
+    }
+    return readBack
   }
 }

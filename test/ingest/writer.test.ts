@@ -13,7 +13,7 @@ t.beforeEach(() => truncateAll(db.url))
 
 const options = { maxQueued: 1000, maxFlushRows: 1000, concurrency: 1, timeoutMs: 5000 }
 const reading = (sensorId: number, ts = '2024-05-01T00:00:00Z'): Reading =>
-  ({ sensorId, ts, instant: `${Date.parse(ts)}.0`, epochMs: Date.parse(ts), microsInMs: 0, variable: 'v', value: 1, unit: 'u' })
+  ({ sensorId, ts, epochMs: Date.parse(ts), microsInMs: 0, variable: 'v', value: 1, unit: 'u' })
 const count = async () => (await pool.query('SELECT count(*)::int AS n FROM readings')).rows[0].n
 
 t.test('data PostgreSQL rejects fails only its own request, not the others in the flush', async (t) => {
