@@ -56,30 +56,29 @@ t.test('a PostgreSQL outage gives one root-cause message naming the database and
   t.match(titles[1], /^🟢 RESOLVED: postgres after \d+s \(root cause: 3 targets affected\)$/)
 })
 
-t.test('a replica failing on its own while the database is up still gets its alarm', async (t) => {
-  const replica = await SwitchableTarget.start(t, 'fail')
+/** Three rounds watching the database and one replica that depends on it, deliveries flushed. */
+async function watchReplicaOnLivePostgres (t: Parameters<typeof startHarness>[0], replicaUrl: string) {
   const h = await startHarness(t, {
     targets: [
       { name: 'postgres', type: 'postgres', url: db.url, timeout: '2s' },
-      { name: 'api-1', type: 'http', url: replica.url, depends_on: ['postgres'], timeout: '2s' }
+      { name: 'api-1', type: 'http', url: replicaUrl, depends_on: ['postgres'], timeout: '2s' }
     ]
   })
   await h.rounds(3)
   await h.deliver()
+  return h
+}
+
+t.test('a replica failing on its own while the database is up still gets its alarm', async (t) => {
+  const replica = await SwitchableTarget.start(t, 'fail')
+  const h = await watchReplicaOnLivePostgres(t, replica.url)
   t.same(h.discord.incidentEmbeds.map((e: any) => e.title), ['🔴 DOWN: api-1'])
 })
 
 t.test('a replica blaming its database while the watchdog reaches it is alarmed as itself', async (t) => {
   const replica = await SwitchableTarget.start(t, 'dbfail')
   replica.failureText = 'password authentication failed for user "api"'
-  const h = await startHarness(t, {
-    targets: [
-      { name: 'postgres', type: 'postgres', url: db.url, timeout: '2s' },
-      { name: 'api-1', type: 'http', url: replica.url, depends_on: ['postgres'], timeout: '2s' }
-    ]
-  })
-  await h.rounds(3)
-  await h.deliver()
+  const h = await watchReplicaOnLivePostgres(t, replica.url)
   t.same(h.discord.incidentEmbeds.map((e: any) => e.title), ['🔴 DOWN: api-1'])
   t.match(h.discord.incidentEmbeds[0].fields[0].value, 'password authentication failed')
 })
