@@ -12,15 +12,22 @@ export interface SummaryDelta {
 /** Orders two readings by their instant. */
 export const compareInstants = (a: Reading, b: Reading): number => a.epochMs - b.epochMs || a.microsInMs - b.microsInMs
 
-/** One delta per (sensor, variable) pair among `readings`, which must all be new rows. */
+/**
+ * One delta per (sensor, variable) pair among `readings`, which must all be new rows. Any order
+ * is right; readings of one pair in a row (as the writer sorts them) are summed without a lookup.
+ */
 export function summaryDeltas (readings: readonly Reading[]): SummaryDelta[] {
   const byPair = new Map<string, SummaryDelta>()
+  let delta: SummaryDelta | undefined
   for (const r of readings) {
-    const pair = `${r.sensorId}\u0000${r.variable}`
-    const delta = byPair.get(pair)
-    if (delta === undefined) {
-      byPair.set(pair, { sensorId: r.sensorId, variable: r.variable, count: 1, first: r, last: r })
-      continue
+    if (delta === undefined || delta.sensorId !== r.sensorId || delta.variable !== r.variable) {
+      const pair = `${r.sensorId}\u0000${r.variable}`
+      delta = byPair.get(pair)
+      if (delta === undefined) {
+        delta = { sensorId: r.sensorId, variable: r.variable, count: 1, first: r, last: r }
+        byPair.set(pair, delta)
+        continue
+      }
     }
     delta.count++
     if (compareInstants(r, delta.first) < 0) delta.first = r

@@ -1,5 +1,6 @@
 import { isDatabaseUnavailable, isDataError } from '../db/errors.js'
 import type { Reading } from './reading.js'
+import { compareInstants } from './summary-delta.js'
 import { isoUtcFromParts } from './timestamp.js'
 import type { ReadingsRepository, StoredReading } from './repository.js'
 
@@ -58,7 +59,12 @@ interface Job {
   reject: (err: Error) => void
 }
 
-const keyOf = (r: Reading) => `${r.sensorId}\u0000${r.epochMs}.${r.microsInMs}\u0000${r.variable}`
+/**
+ * The order of keys in every flush: by sensor, variable, then instant, so each (sensor, variable)
+ * pair's readings are adjacent for summaryDeltas.
+ */
+const compareKeys = (a: Reading, b: Reading): number =>
+  a.sensorId - b.sensorId || (a.variable < b.variable ? -1 : a.variable > b.variable ? 1 : compareInstants(a, b))
 
 const asStored = (r: Reading): StoredReading => ({
   sensor_id: r.sensorId, timestamp: isoUtcFromParts(r.epochMs, r.microsInMs), variable: r.variable, value: r.value, unit: r.unit
@@ -180,16 +186,16 @@ export class BatchWriter {
 
   private async writeJobs (jobs: readonly Job[]): Promise<Outcome[][]> {
     const started = process.hrtime.bigint()
-    // Same key twice in one flush: write it once, judge the repeats against what is stored.
-    const firstByKey = new Map<string, Reading>()
-    const keys = jobs.map((job) => job.readings.map((r) => {
-      const key = keyOf(r)
-      if (!firstByKey.has(key)) firstByKey.set(key, r)
-      return key
-    }))
-    // One global key order for every flush: concurrent flushes lock rows in the same order.
-    const unique = [...firstByKey.keys()].sort().map((key) => firstByKey.get(key)!)
-    const slotOf = new Map(unique.map((r, slot) => [r, slot]))
+    // One global key order for every flush: concurrent flushes lock rows in the same order. The
+    // sort is stable, so the first of several readings with one key is the one written; the
+    // repeats are judged against it.
+    const unique: Reading[] = []
+    let firstOf: Map<Reading, Reading> | undefined
+    for (const r of jobs.flatMap((job) => job.readings).sort(compareKeys)) {
+      const previous = unique.at(-1)
+      if (previous !== undefined && compareKeys(previous, r) === 0) (firstOf ??= new Map()).set(r, previous)
+      else unique.push(r)
+    }
 
     let insertedCount = unique.length
     // Set only when some keys were stored already and not all were inserted after all.
@@ -207,10 +213,12 @@ export class BatchWriter {
       durationS: Number(process.hrtime.bigint() - started) / 1e9
     })
 
-    return jobs.map((job, j) => job.readings.map((r, i): Outcome => {
-      const slot = slotOf.get(firstByKey.get(keys[j]![i]!)!)!
-      if ((readBack === undefined || readBack.inserted.has(slot)) && unique[slot] === r) return INSERTED
-      const existing = readBack?.stored.get(slot) ?? asStored(unique[slot]!)
+    const slotOf = readBack === undefined ? undefined : new Map(unique.map((r, slot) => [r, slot]))
+    return jobs.map((job) => job.readings.map((r): Outcome => {
+      const first = firstOf?.get(r) ?? r
+      const slot = slotOf?.get(first)
+      if ((slot === undefined || readBack!.inserted.has(slot)) && first === r) return INSERTED
+      const existing = (slot === undefined ? undefined : readBack!.stored.get(slot)) ?? asStored(first)
       return existing.value === r.value && existing.unit === r.unit
         ? DUPLICATE
         : { status: 'conflict', stored: existing }
