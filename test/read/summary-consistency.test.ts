@@ -58,3 +58,23 @@ t.test('new readings only, several per sensor and variable in one request, out o
   t.equal(answers.reduce((sum, a) => sum + a.json().inserted, 0), 750)
   await assertSummaryMatchesReadings(t)
 })
+
+t.test('one flush of new readings for stored and new pairs updates the one and adds the other', async (t) => {
+  await app.pg.query('TRUNCATE readings, sensor_variable_summary')
+  const reading = (sensorId: number, variable: string, second: number, value: number) =>
+    ({ sensor_id: sensorId, timestamp: `2024-07-01T00:00:${String(second).padStart(2, '0')}Z`, variable, value, unit: 'u' })
+  const first = await app.inject({ method: 'POST', url: '/readings', payload: [reading(1, 'temperature', 10, 1), reading(2, 'humidity', 10, 2)] })
+  t.equal(first.statusCode, 201)
+  // Stored pairs (1, temperature) and (2, humidity) take the UPDATE, with one reading older and
+  // one newer than stored; (1, humidity) and (3, temperature) are new and take the upsert.
+  const second = await app.inject({
+    method: 'POST',
+    url: '/readings',
+    payload: [reading(1, 'temperature', 5, 3), reading(1, 'humidity', 20, 4), reading(2, 'humidity', 30, 5), reading(3, 'temperature', 1, 6)]
+  })
+  t.equal(second.statusCode, 201)
+  t.equal(second.json().inserted, 4)
+  const { rows } = await app.pg.query('SELECT count(*)::int AS n FROM sensor_variable_summary')
+  t.equal(rows[0].n, 4)
+  await assertSummaryMatchesReadings(t)
+})
