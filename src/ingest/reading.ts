@@ -4,8 +4,6 @@ import { parseTimestamp } from './timestamp.js'
 /** A validated reading, ready for the writer. */
 export interface Reading {
   sensorId: number
-  /** ISO 8601 text PostgreSQL parses exactly. */
-  ts: string
   /** The instant, whatever the offset: epoch milliseconds (floor), then microseconds past them. */
   epochMs: number
   microsInMs: number
@@ -92,7 +90,6 @@ export function validateReadings (items: unknown[], nowMs: number, maxFutureSkew
     }
     readings.push({
       sensorId: r.sensor_id,
-      ts: ts.value.text,
       epochMs: ts.value.epochMs,
       microsInMs: ts.value.microsInMs,
       variable: r.variable,

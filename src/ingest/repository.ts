@@ -1,5 +1,6 @@
 import type { Pool, PoolClient } from 'pg'
-import { numberArray, textArray } from '../db/array-literal.js'
+import { textArray } from '../db/array-literal.js'
+import { float8Array, int4Array, int8Array, timestamptzArray } from '../db/binary-array.js'
 import { isoUtc } from '../db/sql.js'
 import type { Reading } from './reading.js'
 import { summaryDeltas, type SummaryDelta } from './summary-delta.js'
@@ -106,30 +107,33 @@ async function isPglite (client: PoolClient): Promise<boolean> {
   return rows[0]!.pglite
 }
 
-/** The five columns of `readings`, as the array literals UNNEST_READINGS takes. */
-function readingColumns (readings: readonly Reading[]): string[] {
+/**
+ * The five columns of `readings`, as the arrays UNNEST_READINGS takes: numbers and instants in
+ * binary (PostgreSQL reads them without parsing text), text as array literals.
+ */
+function readingColumns (readings: readonly Reading[]): Array<Buffer | string> {
   const n = readings.length
-  const sensorIds = new Array<number>(n); const ts = new Array<string>(n); const variables = new Array<string>(n)
+  const sensorIds = new Array<number>(n); const variables = new Array<string>(n)
   const values = new Array<number>(n); const units = new Array<string>(n)
   for (let i = 0; i < n; i++) {
     const r = readings[i]!
-    sensorIds[i] = r.sensorId; ts[i] = r.ts; variables[i] = r.variable; values[i] = r.value; units[i] = r.unit
+    sensorIds[i] = r.sensorId; variables[i] = r.variable; values[i] = r.value; units[i] = r.unit
   }
-  return [numberArray(sensorIds), textArray(ts), textArray(variables), numberArray(values), textArray(units)]
+  return [int4Array(sensorIds), timestamptzArray(readings), textArray(variables), float8Array(values), textArray(units)]
 }
 
-/** The seven summary columns of each delta, as the array literals INSERT_ALL_SQL takes ($6 to $12). */
-function summaryColumns (deltas: readonly SummaryDelta[]): string[] {
+/** The seven summary columns of each delta, as INSERT_ALL_SQL takes them ($6 to $12). */
+function summaryColumns (deltas: readonly SummaryDelta[]): Array<Buffer | string> {
   const n = deltas.length
   const sensorIds = new Array<number>(n); const variables = new Array<string>(n); const counts = new Array<number>(n)
-  const firstTs = new Array<string>(n); const lastTs = new Array<string>(n)
+  const firsts = new Array<Reading>(n); const lasts = new Array<Reading>(n)
   const values = new Array<number>(n); const units = new Array<string>(n)
   for (let i = 0; i < n; i++) {
     const d = deltas[i]!
     sensorIds[i] = d.sensorId; variables[i] = d.variable; counts[i] = d.count
-    firstTs[i] = d.first.ts; lastTs[i] = d.last.ts; values[i] = d.last.value; units[i] = d.last.unit
+    firsts[i] = d.first; lasts[i] = d.last; values[i] = d.last.value; units[i] = d.last.unit
   }
-  return [numberArray(sensorIds), textArray(variables), numberArray(counts), textArray(firstTs), textArray(lastTs), numberArray(values), textArray(units)]
+  return [int4Array(sensorIds), textArray(variables), int8Array(counts), timestamptzArray(firsts), timestamptzArray(lasts), float8Array(values), textArray(units)]
 }
 
 export class ReadingsRepository {
@@ -193,7 +197,7 @@ export class ReadingsRepository {
    */
   async findStored (keys: readonly Reading[], xid: string): Promise<Map<number, { mine: boolean, stored: StoredReading }>> {
     const { rows } = await this.pool.query<StoredReading & { ord: number, mine: boolean }>(STORED_SQL, [
-      keys.map((k) => k.sensorId), keys.map((k) => k.ts), keys.map((k) => k.variable), xid
+      int4Array(keys.map((k) => k.sensorId)), timestamptzArray(keys), textArray(keys.map((k) => k.variable)), xid
     ])
     return new Map(rows.map(({ ord, mine, ...stored }) => [ord - 1, { mine, stored }]))
   }
