@@ -16,9 +16,8 @@ export interface StoredReading {
 
 const UNNEST_READINGS = 'unnest($1::int4[], $2::timestamptz[], $3::text[], $4::float8[], $5::text[])'
 
-// Both statements below touch summary rows after the readings, in (sensor_id, variable) order, so
-// concurrent flushes take their locks in one order. (Should two ever deadlock, PostgreSQL aborts
-// one, and its requests get 503 with Retry-After: a retry is safe.)
+// Both statements below lock summary rows in (sensor_id, variable) order, after the readings:
+// concurrent flushes take their locks in one order and cannot deadlock.
 const UPSERT_SUMMARY = `
   ON CONFLICT (sensor_id, variable) DO UPDATE SET
     reading_count = s.reading_count + excluded.reading_count,
@@ -31,37 +30,17 @@ const UPSERT_SUMMARY = `
 // The common case: no key of the flush is stored yet. A plain INSERT costs PostgreSQL about half
 // of ON CONFLICT DO NOTHING with RETURNING, and since it either inserts every row or fails with
 // unique_violation, the summary rows can be worked out beforehand (summaryDeltas). The count in
-// the deltas CTE makes every reading go in before the first summary row is touched.
-// Summary rows that exist (nearly all, once a fleet has reported) take a plain UPDATE, which
-// costs PostgreSQL about half of an ON CONFLICT DO UPDATE: that locks each row (a WAL record of
-// its own) before updating it. Only pairs the UPDATE did not find (new ones, or rows another
-// flush inserted after this statement's snapshot) go through the upsert, and when it found every
-// pair the anti-join is skipped. The UPDATE walks the deltas in the order the writer sorted them.
+// the WHERE clause makes every reading go in before the first summary row is locked.
 const INSERT_ALL_SQL = `
 WITH inserted AS (
   INSERT INTO readings (sensor_id, ts, variable, value, unit)
   SELECT * FROM ${UNNEST_READINGS}
   RETURNING 1
-), deltas AS (
-  SELECT * FROM unnest($6::int4[], $7::text[], $8::int8[], $9::timestamptz[], $10::timestamptz[], $11::float8[], $12::text[])
-    AS d(sensor_id, variable, reading_count, first_seen, last_seen, latest_value, latest_unit)
-  WHERE (SELECT count(*) FROM inserted) = cardinality($1::int4[])
-), updated AS (
-  UPDATE sensor_variable_summary s SET
-    reading_count = s.reading_count + d.reading_count,
-    first_seen = least(s.first_seen, d.first_seen),
-    last_seen = greatest(s.last_seen, d.last_seen),
-    latest_value = CASE WHEN d.last_seen > s.last_seen THEN d.latest_value ELSE s.latest_value END,
-    latest_unit = CASE WHEN d.last_seen > s.last_seen THEN d.latest_unit ELSE s.latest_unit END
-  FROM deltas d
-  WHERE s.sensor_id = d.sensor_id AND s.variable = d.variable
-  RETURNING s.sensor_id, s.variable
 )
 INSERT INTO sensor_variable_summary AS s
   (sensor_id, variable, reading_count, first_seen, last_seen, latest_value, latest_unit)
-SELECT * FROM deltas d
-WHERE (SELECT count(*) FROM updated) < cardinality($6::int4[])
-  AND NOT EXISTS (SELECT 1 FROM updated u WHERE u.sensor_id = d.sensor_id AND u.variable = d.variable)
+SELECT * FROM unnest($6::int4[], $7::text[], $8::int8[], $9::timestamptz[], $10::timestamptz[], $11::float8[], $12::text[])
+WHERE (SELECT count(*) FROM inserted) = cardinality($1::int4[])
 ORDER BY 1, 2
 ${UPSERT_SUMMARY}`
 

@@ -65,8 +65,8 @@ t.test('one flush of new readings for stored and new pairs updates the one and a
     ({ sensor_id: sensorId, timestamp: `2024-07-01T00:00:${String(second).padStart(2, '0')}Z`, variable, value, unit: 'u' })
   const first = await app.inject({ method: 'POST', url: '/readings', payload: [reading(1, 'temperature', 10, 1), reading(2, 'humidity', 10, 2)] })
   t.equal(first.statusCode, 201)
-  // Stored pairs (1, temperature) and (2, humidity) take the UPDATE, with one reading older and
-  // one newer than stored; (1, humidity) and (3, temperature) are new and take the upsert.
+  // Stored pairs (1, temperature) and (2, humidity) get one reading older and one newer than
+  // stored; (1, humidity) and (3, temperature) are new.
   const second = await app.inject({
     method: 'POST',
     url: '/readings',
