@@ -1,3 +1,4 @@
+import pg from 'pg'
 import { runner } from 'node-pg-migrate'
 import { migrationsDir } from '../paths.js'
 
@@ -5,12 +6,21 @@ export interface MigrationLogger {
   info(msg: string): void
 }
 
-/**
- * Applies every pending migration in migrations/ and resolves with the names applied.
- * node-pg-migrate holds a PostgreSQL advisory lock in 'wait' mode, so replicas that start
- * together queue up behind the first one and then find nothing left to do.
- */
-export async function migrate (databaseUrl: string, logger?: MigrationLogger): Promise<string[]> {
+/** Runs of migrate() in progress per embedded (PGlite) database URL, latest last. */
+const embeddedRuns = new Map<string, Promise<string[]>>()
+
+async function isPglite (databaseUrl: string): Promise<boolean> {
+  const client = new pg.Client({ connectionString: databaseUrl })
+  await client.connect()
+  try {
+    const { rows } = await client.query<{ pglite: boolean }>("SELECT version() LIKE '%PGlite%' AS pglite")
+    return rows[0]!.pglite
+  } finally {
+    await client.end()
+  }
+}
+
+async function applyPending (databaseUrl: string): Promise<string[]> {
   const applied = await runner({
     databaseUrl,
     dir: migrationsDir,
@@ -22,7 +32,29 @@ export async function migrate (databaseUrl: string, logger?: MigrationLogger): P
     log: () => {},
     logger: { info: () => {}, warn: () => {}, error: () => {}, debug: () => {} }
   })
-  const names = applied.map((m) => m.name)
+  return applied.map((m) => m.name)
+}
+
+/**
+ * Applies every pending migration in migrations/ and resolves with the names applied.
+ * node-pg-migrate holds a PostgreSQL advisory lock in 'wait' mode, so replicas that start
+ * together queue up behind the first one and then find nothing left to do.
+ * Embedded PGlite serves every connection from one session, where that lock is re-entrant and
+ * holds nobody back; its database belongs to this process alone, so here runs queue in memory.
+ */
+export async function migrate (databaseUrl: string, logger?: MigrationLogger): Promise<string[]> {
+  let names: string[]
+  if (await isPglite(databaseUrl)) {
+    const run = (embeddedRuns.get(databaseUrl) ?? Promise.resolve([])).catch(() => []).then(() => applyPending(databaseUrl))
+    embeddedRuns.set(databaseUrl, run)
+    try {
+      names = await run
+    } finally {
+      if (embeddedRuns.get(databaseUrl) === run) embeddedRuns.delete(databaseUrl)
+    }
+  } else {
+    names = await applyPending(databaseUrl)
+  }
   if (names.length > 0) logger?.info(`applied migrations: ${names.join(', ')}`)
   return names
 }
