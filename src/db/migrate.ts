@@ -1,6 +1,7 @@
 import pg from 'pg'
 import { runner } from 'node-pg-migrate'
 import { migrationsDir } from '../paths.js'
+import { isPglite } from './pglite.js'
 
 export interface MigrationLogger {
   info(msg: string): void
@@ -9,12 +10,11 @@ export interface MigrationLogger {
 /** Runs of migrate() in progress per embedded (PGlite) database URL, latest last. */
 const embeddedRuns = new Map<string, Promise<string[]>>()
 
-async function isPglite (databaseUrl: string): Promise<boolean> {
+async function isEmbedded (databaseUrl: string): Promise<boolean> {
   const client = new pg.Client({ connectionString: databaseUrl })
   await client.connect()
   try {
-    const { rows } = await client.query<{ pglite: boolean }>("SELECT version() LIKE '%PGlite%' AS pglite")
-    return rows[0]!.pglite
+    return await isPglite(client)
   } finally {
     await client.end()
   }
@@ -44,7 +44,7 @@ async function applyPending (databaseUrl: string): Promise<string[]> {
  */
 export async function migrate (databaseUrl: string, logger?: MigrationLogger): Promise<string[]> {
   let names: string[]
-  if (await isPglite(databaseUrl)) {
+  if (await isEmbedded(databaseUrl)) {
     const run = (embeddedRuns.get(databaseUrl) ?? Promise.resolve([])).catch(() => []).then(() => applyPending(databaseUrl))
     embeddedRuns.set(databaseUrl, run)
     try {

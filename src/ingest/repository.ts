@@ -1,5 +1,6 @@
-import type { Pool, PoolClient } from 'pg'
+import type { Pool } from 'pg'
 import { textArray } from '../db/array-literal.js'
+import { isPglite } from '../db/pglite.js'
 import { float8Array, int4Array, int8Array, timestamptzArray } from '../db/binary-array.js'
 import { isoUtc } from '../db/sql.js'
 import type { Reading } from './reading.js'
@@ -80,11 +81,6 @@ JOIN readings r ON r.sensor_id = k.sensor_id AND r.ts = k.ts AND r.variable = k.
 const UNIQUE_VIOLATION = '23505'
 
 const ignore = () => {}
-
-async function isPglite (client: PoolClient): Promise<boolean> {
-  const { rows } = await client.query<{ pglite: boolean }>("SELECT version() LIKE '%PGlite%' AS pglite")
-  return rows[0]!.pglite
-}
 
 /**
  * The five columns of `readings`, as the arrays UNNEST_READINGS takes: numbers and instants in
