@@ -48,11 +48,6 @@ export interface FlushStats {
   durationS: number
 }
 
-interface ReadBack {
-  inserted: Set<number>
-  stored: Map<number, StoredReading>
-}
-
 interface Job {
   readings: readonly Reading[]
   resolve: (outcomes: Outcome[]) => void
@@ -198,13 +193,13 @@ export class BatchWriter {
     }
 
     let insertedCount = unique.length
-    // Set only when some keys were stored already and not all were inserted after all.
-    let readBack: ReadBack | undefined
+    // What another transaction stored for the keys this flush did not insert; empty when all went in.
+    let storedBefore = new Map<Reading, StoredReading>()
     if (!await this.repository.insertAll(unique)) {
       // Some key was stored already and nothing went in: insert the new ones, then tell them apart.
       const result = await this.repository.insertNew(unique)
       insertedCount = result.inserted
-      if (insertedCount < unique.length) readBack = await this.readBack(unique, result.xid)
+      if (insertedCount < unique.length) storedBefore = await this.storedBefore(unique, result.xid)
     }
 
     this.onFlush?.({
@@ -213,28 +208,26 @@ export class BatchWriter {
       durationS: Number(process.hrtime.bigint() - started) / 1e9
     })
 
-    const slotOf = readBack === undefined ? undefined : new Map(unique.map((r, slot) => [r, slot]))
     return jobs.map((job) => job.readings.map((r): Outcome => {
       const first = firstOf?.get(r) ?? r
-      const slot = slotOf?.get(first)
-      if ((slot === undefined || readBack!.inserted.has(slot)) && first === r) return INSERTED
-      const existing = (slot === undefined ? undefined : readBack!.stored.get(slot)) ?? asStored(first)
+      const stored = storedBefore.get(first)
+      if (stored === undefined && first === r) return INSERTED
+      const existing = stored ?? asStored(first)
       return existing.value === r.value && existing.unit === r.unit
         ? DUPLICATE
         : { status: 'conflict', stored: existing }
     }))
   }
 
-  /** Every key read back: the slots transaction `xid` inserted, and what is stored for the others. */
-  private async readBack (unique: readonly Reading[], xid: string): Promise<ReadBack> {
+  /** Reads every key back: what is stored for the keys transaction `xid` did not insert. */
+  private async storedBefore (unique: readonly Reading[], xid: string): Promise<Map<Reading, StoredReading>> {
     const found = await this.repository.findStored(unique, xid)
-    const readBack: ReadBack = { inserted: new Set(), stored: new Map() }
+    const stored = new Map<Reading, StoredReading>()
     for (let slot = 0; slot < unique.length; slot++) {
       const row = found.get(slot)
       if (row === undefined) throw new DatabaseUnavailableError('a conflicting reading vanished while it was read back')
-      if (row.mine) readBack.inserted.add(slot)
-      else readBack.stored.set(slot, row.stored)
+      if (!row.mine) stored.set(unique[slot]!, row.stored)
     }
-    return readBack
+    return stored
   }
 }
