@@ -1,4 +1,5 @@
 import type { Reading } from './reading.js'
+import { compareInstants } from './timestamp.js'
 
 /** What a set of newly inserted readings adds to one (sensor, variable) row of the summary. */
 export interface SummaryDelta {
@@ -8,9 +9,6 @@ export interface SummaryDelta {
   first: Reading
   last: Reading
 }
-
-/** Orders two readings by their instant. */
-export const compareInstants = (a: Reading, b: Reading): number => a.epochMs - b.epochMs || a.microsInMs - b.microsInMs
 
 /**
  * One delta per (sensor, variable) pair among `readings`, which must all be new rows. Any order

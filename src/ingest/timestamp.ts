@@ -8,6 +8,10 @@ export interface ParsedTimestamp {
   microsInMs: number
 }
 
+/** Orders two instants: by epoch milliseconds, then by microseconds within them. */
+export const compareInstants = (a: Pick<ParsedTimestamp, 'epochMs' | 'microsInMs'>, b: Pick<ParsedTimestamp, 'epochMs' | 'microsInMs'>): number =>
+  a.epochMs - b.epochMs || a.microsInMs - b.microsInMs
+
 export type TimestampResult = { ok: true, value: ParsedTimestamp } | { ok: false, message: string }
 
 // PostgreSQL handles far more, but 0001..9999 keeps every instant printable as plain ISO 8601.

@@ -1,7 +1,6 @@
 import { isDatabaseUnavailable, isDataError } from '../db/errors.js'
 import type { Reading } from './reading.js'
-import { compareInstants } from './summary-delta.js'
-import { isoUtcFromParts } from './timestamp.js'
+import { compareInstants, isoUtcFromParts } from './timestamp.js'
 import type { ReadingsRepository, StoredReading } from './repository.js'
 
 export type Outcome =

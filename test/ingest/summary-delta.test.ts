@@ -1,16 +1,9 @@
 import t from 'tap'
 import type { Reading } from '../../src/ingest/reading.js'
-import { compareInstants, summaryDeltas } from '../../src/ingest/summary-delta.js'
+import { summaryDeltas } from '../../src/ingest/summary-delta.js'
 
 const reading = (sensorId: number, variable: string, epochMs: number, microsInMs = 0, value = 1): Reading =>
   ({ sensorId, variable, epochMs, microsInMs, value, unit: 'u' })
-
-t.test('instants order by milliseconds, then by microseconds within them', async (t) => {
-  t.ok(compareInstants(reading(1, 'v', 999, 999), reading(1, 'v', 1000)) < 0)
-  t.ok(compareInstants(reading(1, 'v', 1000, 9), reading(1, 'v', 1000, 10)) < 0)
-  t.ok(compareInstants(reading(1, 'v', -5, 999), reading(1, 'v', -4)) < 0, 'before the epoch too')
-  t.equal(compareInstants(reading(1, 'v', 1000, 5), reading(2, 'w', 1000, 5)), 0)
-})
 
 t.test('one delta per sensor and variable, with its count, first and last reading', async (t) => {
   const a1 = reading(1, 'temp', 2000, 0, 10)

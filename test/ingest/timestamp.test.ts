@@ -1,5 +1,5 @@
 import t from 'tap'
-import { parseTimestamp } from '../../src/ingest/timestamp.js'
+import { compareInstants, parseTimestamp } from '../../src/ingest/timestamp.js'
 
 const instant = (input: unknown) => {
   const r = parseTimestamp(input)
@@ -49,4 +49,12 @@ t.test('the instant as numbers: epoch milliseconds, then microseconds past them'
   t.same(parts('2024-01-01T02:00:00.123456+02:00'), [Date.parse('2024-01-01T00:00:00.123Z'), 456])
   t.same(parts('1969-12-31T23:59:59.999500Z'), [-1, 500])
   t.same(parts(1714558830456), [1714558830456, 0])
+})
+
+t.test('instants order by milliseconds, then by microseconds within them', async (t) => {
+  const at = (epochMs: number, microsInMs = 0, sensorId = 1) => ({ sensorId, epochMs, microsInMs })
+  t.ok(compareInstants(at(999, 999), at(1000)) < 0)
+  t.ok(compareInstants(at(1000, 9), at(1000, 10)) < 0)
+  t.ok(compareInstants(at(-5, 999), at(-4)) < 0, 'before the epoch too')
+  t.equal(compareInstants(at(1000, 5, 1), at(1000, 5, 2)), 0)
 })
