@@ -50,7 +50,7 @@ export const float8Array = (values: readonly number[]): Buffer =>
 
 /**
  * timestamptz[] from instants, exact to the microsecond over the years 0001 to 9999: the int64 of
- * microseconds since 2000 is built from 32-bit halves, since it can exceed 2^53.
+ * microseconds since 2000 can exceed 2^53, so it is built from 32-bit halves (no BigInt per reading).
  */
 export const timestamptzArray = (instants: readonly Instant[]): Buffer =>
   binaryArray(OID.timestamptz, instants.length, 8, (view, offset, i) => {
