@@ -1,10 +1,15 @@
+import { Readable } from 'node:stream'
+import { pipeline } from 'node:stream/promises'
 import pg from 'pg'
+import { from as copyFrom } from 'pg-copy-streams'
 import { startEmbeddedDatabase } from '../src/db/embedded.js'
 import { migrate } from '../src/db/migrate.js'
 
 export interface BenchDatabase {
   url: string
   kind: string
+  /** COPY `table (columns)` FROM the text-format lines, committed when it resolves. */
+  copyIn(table: string, columns: string, chunks: AsyncIterable<string>): Promise<void>
   drop(): Promise<void>
 }
 
@@ -17,7 +22,17 @@ export async function benchDatabase (): Promise<BenchDatabase> {
   if (!serverUrl) {
     const embedded = await startEmbeddedDatabase('memory://', 20)
     await migrate(embedded.url)
-    return { url: embedded.url, kind: 'embedded PGlite (in memory)', drop: () => embedded.close() }
+    return {
+      url: embedded.url,
+      kind: 'embedded PGlite (in memory)',
+      // pglite-socket loses the protocol's sync on COPY FROM STDIN; PGlite reads COPY data from a Blob.
+      async copyIn (table, columns, chunks) {
+        const parts: string[] = []
+        for await (const chunk of chunks) parts.push(chunk)
+        await embedded.pglite.query(`COPY ${table} (${columns}) FROM '/dev/blob'`, [], { blob: new Blob(parts) })
+      },
+      drop: () => embedded.close()
+    }
   }
   const name = `iot_bench_${process.pid}`
   const admin = new pg.Client({ connectionString: serverUrl })
@@ -30,6 +45,15 @@ export async function benchDatabase (): Promise<BenchDatabase> {
   return {
     url: url.toString(),
     kind: `PostgreSQL ${settings.rows[0].v} (synchronous_commit=${settings.rows[0].sc})`,
+    async copyIn (table, columns, chunks) {
+      const client = new pg.Client({ connectionString: url.toString() })
+      await client.connect()
+      try {
+        await pipeline(Readable.from(chunks), client.query(copyFrom(`COPY ${table} (${columns}) FROM STDIN`)))
+      } finally {
+        await client.end()
+      }
+    },
     async drop () {
       await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)
       await admin.end()

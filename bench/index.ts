@@ -25,7 +25,7 @@ try {
   const api = await startApiProcess(db.url)
   const results = await runIngestBench(api.url, durationS).finally(() => api.stop())
   const rows = Math.max(100_000, Math.round(results[1]!.readingsPerS * durationS))
-  const ceiling = await copyCeiling(db.url, rows)
+  const ceiling = await copyCeiling(db, rows)
   console.log(`ceiling: COPY of ${rows} rows into a scratch copy of the table: ${Math.round(ceiling)} rows/s`)
   for (const r of results) {
     console.log(`${r.name}: ${Math.round(r.readingsPerS)} readings/s (${Math.round(r.requestsPerS)} req/s), ` +

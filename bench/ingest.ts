@@ -1,8 +1,6 @@
-import { pipeline } from 'node:stream/promises'
-import { Readable } from 'node:stream'
 import autocannon from 'autocannon'
 import pg from 'pg'
-import { from as copyFrom } from 'pg-copy-streams'
+import type { BenchDatabase } from './database.js'
 import { isoUtcFromParts } from '../src/ingest/timestamp.js'
 
 export interface IngestResult {
@@ -75,8 +73,8 @@ export async function runIngestBench (origin: string, durationS: number): Promis
  * The ceiling on this machine: COPY of `rows` readings into a scratch copy of the table (same
  * columns, same primary key), in one stream, timed from the first byte to the commit.
  */
-export async function copyCeiling (databaseUrl: string, rows: number): Promise<number> {
-  const client = new pg.Client({ connectionString: databaseUrl })
+export async function copyCeiling (db: BenchDatabase, rows: number): Promise<number> {
+  const client = new pg.Client({ connectionString: db.url })
   await client.connect()
   try {
     await client.query('DROP TABLE IF EXISTS readings_copy_bench; CREATE TABLE readings_copy_bench (LIKE readings INCLUDING ALL)')
@@ -91,7 +89,7 @@ export async function copyCeiling (databaseUrl: string, rows: number): Promise<n
       }
     }
     const started = performance.now()
-    await pipeline(Readable.from(lines()), client.query(copyFrom('COPY readings_copy_bench (sensor_id, ts, variable, value, unit) FROM STDIN')))
+    await db.copyIn('readings_copy_bench', 'sensor_id, ts, variable, value, unit', lines())
     const seconds = (performance.now() - started) / 1000
     await client.query('DROP TABLE readings_copy_bench')
     return rows / seconds

@@ -5,6 +5,8 @@ import { PGLiteSocketServer } from '@electric-sql/pglite-socket'
 export interface EmbeddedDatabase {
   /** A postgres:// URL the ordinary `pg` driver connects to. */
   url: string
+  /** The instance itself, for what its socket cannot carry (COPY FROM STDIN). */
+  pglite: PGlite
   close(): Promise<void>
 }
 
@@ -19,6 +21,7 @@ export async function startEmbeddedDatabase (dataDir: string, maxConnections: nu
   await server.start()
   return {
     url: `postgres://postgres@${server.getServerConn()}/postgres?sslmode=disable`,
+    pglite: db,
     async close () {
       await server.stop()
       await db.close()
