@@ -3,9 +3,10 @@ import { startApiProcess } from './api-process.js'
 import { benchDatabase } from './database.js'
 import { copyCeiling, runIngestBench } from './ingest.js'
 import { runReadBench } from './read.js'
+import { measureSummaryCost } from './summary-cost.js'
 
 // npm run bench [-- --duration 10 --readings 1000000 --skip-reads]: ingest throughput and latency,
-// then read latency over a seeded fleet, against a scratch database on DATABASE_URL's server (or an
+// what the summary adds to a flush, then read latency over a seeded fleet, against a scratch database on DATABASE_URL's server (or an
 // in-memory embedded PGlite), with the COPY ceiling measured in the same run.
 const { values } = parseArgs({
   options: {
@@ -31,6 +32,14 @@ try {
     console.log(`${r.name}: ${Math.round(r.readingsPerS)} readings/s (${Math.round(r.requestsPerS)} req/s), ` +
       `p50 ${r.p50Ms} ms, p99 ${r.p99Ms} ms, ${(r.readingsPerS / ceiling * 100).toFixed(1)}% of COPY, ` +
       `non-2xx ${r.non2xx}, errors ${r.errors}`)
+  }
+  // The summary's share of a flush, in PostgreSQL alone: (b)'s flushes hold about four 1,000-sensor
+  // batches, (a)'s about two dozen single readings.
+  for (const [pairs, perPair] of [[1000, 4], [25, 1]] as const) {
+    const cost = await measureSummaryCost(db.url, { pairs, perPair, runs: 30 })
+    console.log(`summary upkeep: a flush of ${cost.readings} readings over ${cost.pairs} sensors takes ` +
+      `${cost.withSummaryMs.toFixed(2)} ms with the summary upsert, ${cost.withoutSummaryMs.toFixed(2)} ms as a plain INSERT ` +
+      `(+${((cost.withSummaryMs / cost.withoutSummaryMs - 1) * 100).toFixed(0)}%; medians of 30 alternating runs, committed)`)
   }
   if (!values['skip-reads']) {
     await runReadBench({ databaseUrl: db.url, log: console.log, readings, sensors: 10_000, durationS })

@@ -86,7 +86,7 @@ const ignore = () => {}
  * The five columns of `readings`, as the arrays UNNEST_READINGS takes: numbers and instants in
  * binary (PostgreSQL reads them without parsing text), text as array literals.
  */
-function readingColumns (readings: readonly Reading[]): Array<Buffer | string> {
+export function readingColumns (readings: readonly Reading[]): Array<Buffer | string> {
   const n = readings.length
   const sensorIds = new Array<number>(n); const variables = new Array<string>(n)
   const values = new Array<number>(n); const units = new Array<string>(n)
