@@ -20,9 +20,23 @@ async function isEmbedded (databaseUrl: string): Promise<boolean> {
   }
 }
 
+// node-pg-migrate does not wait for a connection it opened itself to close, so migrate() could
+// resolve with its connection still open (and, with no 'error' listener on it, a server closing
+// that connection afterwards crashed the process). It gets a client of ours instead.
 async function applyPending (databaseUrl: string): Promise<string[]> {
+  const client = new pg.Client({ connectionString: databaseUrl })
+  client.on('error', () => {})
+  await client.connect()
+  try {
+    return await runMigrations(client)
+  } finally {
+    await client.end()
+  }
+}
+
+async function runMigrations (dbClient: pg.Client): Promise<string[]> {
   const applied = await runner({
-    databaseUrl,
+    dbClient,
     dir: migrationsDir,
     migrationsTable: 'schema_migrations',
     direction: 'up',
