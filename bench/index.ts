@@ -6,8 +6,9 @@ import { runReadBench } from './read.js'
 import { measureSummaryCost } from './summary-cost.js'
 
 // npm run bench [-- --duration 10 --readings 1000000 --skip-reads]: ingest throughput and latency,
-// what the summary adds to a flush, then read latency over a seeded fleet, against a scratch database on DATABASE_URL's server (or an
-// in-memory embedded PGlite), with the COPY ceiling measured in the same run.
+// what the summary adds to a flush, then read latency over a seeded fleet, against a scratch
+// database on DATABASE_URL's server (or an in-memory embedded PGlite), with the COPY ceiling
+// measured in the same run.
 const { values } = parseArgs({
   options: {
     duration: { type: 'string', default: '10' },

@@ -15,7 +15,8 @@ export interface StoredReading {
   unit: string
 }
 
-const UNNEST_READINGS = 'unnest($1::int4[], $2::timestamptz[], $3::text[], $4::float8[], $5::text[])'
+/** The five columns of `readings` as rows, from the arrays readingColumns() builds ($1 to $5). */
+export const UNNEST_READINGS = 'unnest($1::int4[], $2::timestamptz[], $3::text[], $4::float8[], $5::text[])'
 
 // Both statements below lock summary rows in (sensor_id, variable) order, after the readings:
 // concurrent flushes take their locks in one order and cannot deadlock.
