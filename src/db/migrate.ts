@@ -10,31 +10,7 @@ export interface MigrationLogger {
 /** Runs of migrate() in progress per embedded (PGlite) database URL, latest last. */
 const embeddedRuns = new Map<string, Promise<string[]>>()
 
-async function isEmbedded (databaseUrl: string): Promise<boolean> {
-  const client = new pg.Client({ connectionString: databaseUrl })
-  await client.connect()
-  try {
-    return await isPglite(client)
-  } finally {
-    await client.end()
-  }
-}
-
-// node-pg-migrate does not wait for a connection it opened itself to close, so migrate() could
-// resolve with its connection still open (and, with no 'error' listener on it, a server closing
-// that connection afterwards crashed the process). It gets a client of ours instead.
-async function applyPending (databaseUrl: string): Promise<string[]> {
-  const client = new pg.Client({ connectionString: databaseUrl })
-  client.on('error', () => {})
-  await client.connect()
-  try {
-    return await runMigrations(client)
-  } finally {
-    await client.end()
-  }
-}
-
-async function runMigrations (dbClient: pg.Client): Promise<string[]> {
+async function applyPending (dbClient: pg.Client): Promise<string[]> {
   const applied = await runner({
     dbClient,
     dir: migrationsDir,
@@ -57,17 +33,27 @@ async function runMigrations (dbClient: pg.Client): Promise<string[]> {
  * holds nobody back; its database belongs to this process alone, so here runs queue in memory.
  */
 export async function migrate (databaseUrl: string, logger?: MigrationLogger): Promise<string[]> {
+  // One client of ours for the whole run: node-pg-migrate does not wait for a connection it opens
+  // itself to close, so migrate() could resolve with it still open (and, with no 'error' listener
+  // on it, a server closing it afterwards crashed the process).
+  const client = new pg.Client({ connectionString: databaseUrl })
+  client.on('error', () => {})
+  await client.connect()
   let names: string[]
-  if (await isEmbedded(databaseUrl)) {
-    const run = (embeddedRuns.get(databaseUrl) ?? Promise.resolve([])).catch(() => []).then(() => applyPending(databaseUrl))
-    embeddedRuns.set(databaseUrl, run)
-    try {
-      names = await run
-    } finally {
-      if (embeddedRuns.get(databaseUrl) === run) embeddedRuns.delete(databaseUrl)
+  try {
+    if (await isPglite(client)) {
+      const run = (embeddedRuns.get(databaseUrl) ?? Promise.resolve([])).catch(() => []).then(() => applyPending(client))
+      embeddedRuns.set(databaseUrl, run)
+      try {
+        names = await run
+      } finally {
+        if (embeddedRuns.get(databaseUrl) === run) embeddedRuns.delete(databaseUrl)
+      }
+    } else {
+      names = await applyPending(client)
     }
-  } else {
-    names = await applyPending(databaseUrl)
+  } finally {
+    await client.end()
   }
   if (names.length > 0) logger?.info(`applied migrations: ${names.join(', ')}`)
   return names
