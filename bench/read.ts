@@ -42,7 +42,7 @@ const INTERVAL_S = 60
  */
 async function seed (pool: pg.Pool, readings: number, sensors: number): Promise<void> {
   const perSensor = Math.max(1, Math.floor(readings / sensors / VARIABLES.length))
-  await pool.query('TRUNCATE readings, sensor_variable_summary')
+  await pool.query('TRUNCATE readings, sensor_variable_summary, sensor_summary_deltas')
   await pool.query(`
     INSERT INTO readings (sensor_id, ts, variable, value, unit)
     SELECT s, date_trunc('second', now()) - ((s % 20) * 60 + i * $3) * interval '1 second', v,

@@ -8,6 +8,7 @@ import lifecycle from './plugins/lifecycle.js'
 import metrics from './metrics/plugin.js'
 import problemErrors from './plugins/problem-errors.js'
 import readRoutes from './read/routes.js'
+import summary from './plugins/summary.js'
 import writer from './plugins/writer.js'
 
 export interface BuildOptions {
@@ -34,6 +35,7 @@ export async function buildApp (config: AppConfig, options: BuildOptions = {}): 
   await app.register(lifecycle)
   await app.register(db, { config })
   await app.register(writer, { config })
+  await app.register(summary, { config })
   await app.register(metrics, { config })
   // Request bodies only: `Content-Encoding: gzip` (or deflate, br) is inflated before parsing,
   // and BODY_LIMIT applies to the inflated size.

@@ -42,6 +42,7 @@ export const envSchema = z.object({
   INGEST_TOKENS: tokenList.default([]),
   READ_TOKENS: tokenList.default([]),
   SILENT_CACHE_MS: int(0, 60_000).default(1000),
+  SUMMARY_FOLD_INTERVAL_MS: int(0, 3_600_000).default(1000),
   INSTANCE_ID: z.string().min(1).default(hostname())
 })
 
@@ -69,6 +70,8 @@ export interface AppConfig {
   readTokens: string[]
   /** How long a GET /sensors/silent answer is reused (0: never). */
   silentCacheMs: number
+  /** How often this replica folds summary deltas into the summary (0: only when reads ask). */
+  summaryFoldIntervalMs: number
   instanceId: string
 }
 
@@ -116,6 +119,7 @@ export function loadConfig (env: NodeJS.ProcessEnv = process.env): AppConfig {
     ingestTokens: e.INGEST_TOKENS,
     readTokens: e.READ_TOKENS,
     silentCacheMs: e.SILENT_CACHE_MS,
+    summaryFoldIntervalMs: e.SUMMARY_FOLD_INTERVAL_MS,
     instanceId: e.INSTANCE_ID
   }
 }

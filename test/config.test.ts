@@ -34,3 +34,9 @@ t.test('tokens are a comma-separated list', async (t) => {
 t.test('write concurrency must leave the pool a spare connection', async (t) => {
   t.throws(() => loadConfig({ DB_POOL_MAX: '4', WRITE_CONCURRENCY: '4' }), { message: /WRITE_CONCURRENCY=4 must be below DB_POOL_MAX=4/ })
 })
+
+t.test('SUMMARY_FOLD_INTERVAL_MS defaults to a second, and 0 turns the timer off', async (t) => {
+  t.equal(loadConfig({}).summaryFoldIntervalMs, 1000)
+  t.equal(loadConfig({ SUMMARY_FOLD_INTERVAL_MS: '0' }).summaryFoldIntervalMs, 0)
+  t.throws(() => loadConfig({ SUMMARY_FOLD_INTERVAL_MS: '-1' }), { message: /SUMMARY_FOLD_INTERVAL_MS/ })
+})

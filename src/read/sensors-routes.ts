@@ -26,7 +26,7 @@ const sensorPath = z.strictObject({ id: sensorIdParam })
 
 /** GET /sensors, /sensors/silent and /sensors/{id}: answered from the per-sensor summary. */
 export default async function sensorsRoutes (fastify: FastifyInstance, opts: { config: AppConfig }) {
-  const service = new SensorsService(new SensorsRepository(fastify.pg.pool), opts.config.silentCacheMs)
+  const service = new SensorsService(new SensorsRepository(fastify.pg.pool), fastify.summary, opts.config.silentCacheMs)
 
   fastify.get('/sensors', async (request) => {
     const query = parseParams(listQuery, request.query)

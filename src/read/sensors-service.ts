@@ -1,4 +1,5 @@
 import { encodeCursor } from './cursor.js'
+import type { SummaryFolder } from '../summary/folder.js'
 import type { SensorDetail, SensorListItem, SensorsRepository, SilentSensor } from './sensors-repository.js'
 
 export interface SensorPage {
@@ -28,6 +29,8 @@ export class SensorsService {
 
   constructor (
     private readonly repository: SensorsRepository,
+    /** Every answer first folds pending deltas, so it counts every reading committed before it. */
+    private readonly summary: Pick<SummaryFolder, 'foldShared'>,
     /** How long a silent-sensor answer is reused; requests meanwhile share it (0: never). */
     private readonly silentCacheMs = 0,
     private readonly now: () => number = Date.now
@@ -35,6 +38,7 @@ export class SensorsService {
 
   /** One page of sensors by id; next_cursor is null on the last page. */
   async list (limit: number, after?: SensorCursor): Promise<SensorPage> {
+    await this.summary.foldShared()
     // One row more than asked tells whether another page follows.
     const rows = await this.repository.list(after?.sensor_id ?? -1, limit + 1)
     const sensors = rows.slice(0, limit)
@@ -45,7 +49,8 @@ export class SensorsService {
     }
   }
 
-  find (sensorId: number): Promise<SensorDetail | undefined> {
+  async find (sensorId: number): Promise<SensorDetail | undefined> {
+    await this.summary.foldShared()
     return this.repository.find(sensorId)
   }
 
@@ -69,6 +74,7 @@ export class SensorsService {
   }
 
   private async computeSilent (minutes: number, limit: number): Promise<SilentReport> {
+    await this.summary.foldShared()
     const fleet = await this.repository.silent(new Date(this.now() - minutes * 60_000), limit)
     return {
       minutes,

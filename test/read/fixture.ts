@@ -10,7 +10,7 @@ export type App = Awaited<ReturnType<typeof build>>
 export async function appPerFile (t: Test, overrides: Parameters<typeof build>[1] = {}): Promise<App> {
   const app = await build(t, overrides)
   t.beforeEach(async () => {
-    await app.pg.query('TRUNCATE readings, sensor_variable_summary')
+    await app.pg.query('TRUNCATE readings, sensor_variable_summary, sensor_summary_deltas')
   })
   return app
 }

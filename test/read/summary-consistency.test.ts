@@ -6,6 +6,7 @@ import { appPerFile } from './fixture.js'
 const app = await appPerFile(t, { writeConcurrency: 4, flushMaxRows: 50 })
 
 async function assertSummaryMatchesReadings (t: Test): Promise<void> {
+  await app.summary.fold()
   const expected = await app.pg.query(`
     SELECT r.sensor_id, r.variable, count(*)::int8 AS reading_count, min(r.ts) AS first_seen, max(r.ts) AS last_seen,
            (array_agg(r.value ORDER BY r.ts DESC))[1] AS latest_value, (array_agg(r.unit ORDER BY r.ts DESC))[1] AS latest_unit
@@ -42,7 +43,7 @@ t.test('after concurrent ingestion the summary equals an aggregate over readings
 })
 
 t.test('new readings only, several per sensor and variable in one request, out of time order', async (t) => {
-  await app.pg.query('TRUNCATE readings, sensor_variable_summary')
+  await app.pg.query('TRUNCATE readings, sensor_variable_summary, sensor_summary_deltas')
   const base = Date.parse('2024-06-01T00:00:00Z')
   // Every key is new, so each flush takes the all-new path, which works the summary out in
   // JavaScript; the microsecond offsets make first and last differ below the millisecond.
@@ -60,7 +61,7 @@ t.test('new readings only, several per sensor and variable in one request, out o
 })
 
 t.test('one flush of new readings for stored and new pairs updates the one and adds the other', async (t) => {
-  await app.pg.query('TRUNCATE readings, sensor_variable_summary')
+  await app.pg.query('TRUNCATE readings, sensor_variable_summary, sensor_summary_deltas')
   const reading = (sensorId: number, variable: string, second: number, value: number) =>
     ({ sensor_id: sensorId, timestamp: `2024-07-01T00:00:${String(second).padStart(2, '0')}Z`, variable, value, unit: 'u' })
   const first = await app.inject({ method: 'POST', url: '/readings', payload: [reading(1, 'temperature', 10, 1), reading(2, 'humidity', 10, 2)] })
@@ -74,7 +75,38 @@ t.test('one flush of new readings for stored and new pairs updates the one and a
   })
   t.equal(second.statusCode, 201)
   t.equal(second.json().inserted, 4)
+  await app.summary.fold()
   const { rows } = await app.pg.query('SELECT count(*)::int AS n FROM sensor_variable_summary')
   t.equal(rows[0].n, 4)
   await assertSummaryMatchesReadings(t)
+})
+
+t.test('folds running alongside concurrent writes fold every delta exactly once', async (t) => {
+  await app.pg.query('TRUNCATE readings, sensor_variable_summary, sensor_summary_deltas')
+  const base = Date.parse('2024-08-01T00:00:00Z')
+  const requests = Array.from({ length: 40 }, (_, r) => Array.from({ length: 15 }, (_, i) => ({
+    sensor_id: i % 6,
+    timestamp: new Date(base + ((r * 15 + i) % 200) * 1000).toISOString(), // keys repeat: duplicates
+    variable: i % 2 === 0 ? 'temperature' : 'humidity',
+    value: (r * 15 + i) % 200,
+    unit: 'u'
+  })))
+  // Rounds of four requests, each alongside two folds (as from two replicas): a fold meets the
+  // deltas of earlier rounds, and writes and other folds in flight.
+  const answers = []
+  let folded = 0
+  for (let round = 0; round < requests.length; round += 4) {
+    const [writes, foldsA, foldsB] = await Promise.all([
+      Promise.all(requests.slice(round, round + 4).map((payload) => app.inject({ method: 'POST', url: '/readings', payload }))),
+      app.summary.fold(),
+      app.summary.fold()
+    ])
+    answers.push(...writes)
+    folded += foldsA + foldsB
+  }
+  t.same(answers.filter((a) => a.statusCode !== 200 && a.statusCode !== 201).map((a) => a.body), [], 'every request succeeded')
+  t.ok(folded > 0, 'the concurrent folds folded deltas')
+  await assertSummaryMatchesReadings(t)
+  const { rows } = await app.pg.query('SELECT count(*)::int AS n FROM sensor_summary_deltas')
+  t.equal(rows[0].n, 0, 'no delta is left pending')
 })

@@ -1,0 +1,91 @@
+import t from 'tap'
+import { build } from '../helpers/build.js'
+import { until } from '../helpers/wait.js'
+
+const reading = (second: number, value: number) =>
+  ({ sensor_id: 3, timestamp: `2024-05-01T12:00:${String(second).padStart(2, '0')}Z`, variable: 'temperature', value, unit: 'C' })
+
+async function pending (app: Awaited<ReturnType<typeof build>>): Promise<number> {
+  const { rows } = await app.pg.query<{ n: number }>('SELECT count(*)::int AS n FROM sensor_summary_deltas')
+  return rows[0]!.n
+}
+
+async function deltaPages (app: Awaited<ReturnType<typeof build>>): Promise<number> {
+  const { rows } = await app.pg.query<{ pages: number }>("SELECT (pg_relation_size('sensor_summary_deltas') / 8192)::int AS pages")
+  return rows[0]!.pages
+}
+
+async function summaryRows (app: Awaited<ReturnType<typeof build>>) {
+  const { rows } = await app.pg.query('SELECT sensor_id, variable, reading_count::int AS reading_count, latest_value FROM sensor_variable_summary')
+  return rows
+}
+
+t.test('a flush leaves one delta row, which a fold moves into the summary once', async (t) => {
+  const app = await build(t, { summaryFoldIntervalMs: 0 })
+  const res = await app.inject({ method: 'POST', url: '/readings', payload: [reading(1, 20), reading(2, 21)] })
+  t.equal(res.statusCode, 201)
+  t.equal(await pending(app), 1)
+  t.same(await summaryRows(app), [], 'the summary is untouched until a fold')
+
+  t.equal(await app.summary.fold(), 1, 'one delta row folded')
+  t.equal(await pending(app), 0)
+  t.same(await summaryRows(app), [{ sensor_id: 3, variable: 'temperature', reading_count: 2, latest_value: 21 }])
+
+  t.equal(await app.summary.fold(), 0, 'nothing left to fold')
+  t.same(await summaryRows(app), [{ sensor_id: 3, variable: 'temperature', reading_count: 2, latest_value: 21 }], 'a second fold changes nothing')
+})
+
+t.test('a flush with one reading per sensor and variable folds into one summary row each', async (t) => {
+  const app = await build(t, { summaryFoldIntervalMs: 0 })
+  const res = await app.inject({
+    method: 'POST',
+    url: '/readings',
+    payload: [reading(1, 20), { ...reading(2, 21), sensor_id: 4 }, { ...reading(3, 22), variable: 'humidity' }]
+  })
+  t.equal(res.statusCode, 201)
+  t.equal(await app.summary.fold(), 1)
+  const { rows } = await app.pg.query(`
+    SELECT sensor_id, variable, reading_count::int AS reading_count, first_seen = last_seen AS one_instant, latest_value
+    FROM sensor_variable_summary ORDER BY sensor_id, variable`)
+  t.same(rows, [
+    { sensor_id: 3, variable: 'humidity', reading_count: 1, one_instant: true, latest_value: 22 },
+    { sensor_id: 3, variable: 'temperature', reading_count: 1, one_instant: true, latest_value: 20 },
+    { sensor_id: 4, variable: 'temperature', reading_count: 1, one_instant: true, latest_value: 21 }
+  ])
+})
+
+t.test('a request that stores nothing new leaves no delta', async (t) => {
+  const app = await build(t, { summaryFoldIntervalMs: 0 })
+  await app.inject({ method: 'POST', url: '/readings', payload: reading(1, 20) })
+  await app.summary.fold()
+  const resend = await app.inject({ method: 'POST', url: '/readings', payload: reading(1, 20) })
+  t.equal(resend.statusCode, 200)
+  const conflict = await app.inject({ method: 'POST', url: '/readings', payload: reading(1, 99) })
+  t.equal(conflict.statusCode, 409)
+  t.equal(await pending(app), 0)
+})
+
+t.test('a read counts the readings committed before it, with no timer folding', async (t) => {
+  const app = await build(t, { summaryFoldIntervalMs: 0 })
+  await app.inject({ method: 'POST', url: '/readings', payload: [reading(1, 20), reading(2, 21), reading(3, 22)] })
+  const res = await app.inject({ method: 'GET', url: '/sensors/3' })
+  t.equal(res.statusCode, 200)
+  t.equal(res.json().reading_count, 3)
+  t.equal(await pending(app), 0, 'the read folded the pending delta')
+})
+
+t.test('vacuum() gives back the pages of folded deltas', async (t) => {
+  const app = await build(t, { summaryFoldIntervalMs: 0 })
+  for (let second = 1; second <= 5; second++) await app.inject({ method: 'POST', url: '/readings', payload: reading(second, second) })
+  t.equal(await app.summary.fold(), 5)
+  t.ok(await deltaPages(app) > 0, 'folded deltas leave dead rows behind')
+  await app.summary.vacuum()
+  t.equal(await deltaPages(app), 0)
+})
+
+t.test('every SUMMARY_FOLD_INTERVAL_MS the app folds and vacuums without being asked', async (t) => {
+  const app = await build(t, { summaryFoldIntervalMs: 20 })
+  await app.inject({ method: 'POST', url: '/readings', payload: [reading(1, 20), reading(2, 21)] })
+  await until(async () => await pending(app) === 0 && await deltaPages(app) === 0, 5000, 'a timed fold and vacuum')
+  t.same(await summaryRows(app), [{ sensor_id: 3, variable: 'temperature', reading_count: 2, latest_value: 21 }])
+})
