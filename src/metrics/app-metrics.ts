@@ -56,8 +56,17 @@ export class AppMetrics {
 
   private readonly flushDuration = new Histogram({
     name: 'iot_flush_duration_seconds',
-    help: 'Duration of one group-commit flush (insert, summary upsert, commit, read-back of conflicts)',
+    help: 'Duration of one group-commit flush (insert, summary delta, commit, read-back of conflicts)',
     buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+    registers: [this.registry]
+  })
+
+  private readonly summaryDeltasFolded = this.counter('iot_summary_deltas_folded_total', 'Summary delta rows (one per flush) this instance folded into the per-sensor summary')
+
+  private readonly foldDuration = new Histogram({
+    name: 'iot_summary_fold_duration_seconds',
+    help: 'Duration of one summary fold by this instance (timed, or before a /sensors read), including folds with nothing to do',
+    buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
     registers: [this.registry]
   })
 
@@ -89,6 +98,11 @@ export class AppMetrics {
   flushed (stats: { rows: number, durationS: number }): void {
     this.flushRows.observe(stats.rows)
     this.flushDuration.observe(stats.durationS)
+  }
+
+  folded (stats: { deltas: number, durationS: number }): void {
+    this.summaryDeltasFolded.inc(stats.deltas)
+    this.foldDuration.observe(stats.durationS)
   }
 
   private counter (name: string, help: string): Counter {

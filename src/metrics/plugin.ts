@@ -12,7 +12,7 @@ declare module 'fastify' {
 
 /**
  * Prometheus metrics for this instance: GET /metrics (open, like /health), HTTP request counts and
- * latencies by route pattern, and the writer's flushes. Register before the routes it measures.
+ * latencies by route pattern, the writer's flushes and the summary's folds. Register before the routes it measures.
  */
 export default fp(async function metrics (fastify: FastifyInstance, opts: { config: AppConfig }) {
   const appMetrics = new AppMetrics({
@@ -24,6 +24,7 @@ export default fp(async function metrics (fastify: FastifyInstance, opts: { conf
   })
   fastify.decorate('metrics', appMetrics)
   fastify.writer.onFlush = (stats) => appMetrics.flushed(stats)
+  fastify.summary.onFold = (stats) => appMetrics.folded(stats)
 
   fastify.addHook('onResponse', (request, reply, done) => {
     // The route pattern (/sensors/:id), never the raw URL, keeps the label set small.
@@ -40,4 +41,4 @@ export default fp(async function metrics (fastify: FastifyInstance, opts: { conf
   fastify.get('/metrics', async (_request, reply) => {
     return reply.type(appMetrics.registry.contentType).send(await appMetrics.registry.metrics())
   })
-}, { name: 'metrics', dependencies: ['db', 'writer'] })
+}, { name: 'metrics', dependencies: ['db', 'writer', 'summary'] })

@@ -71,6 +71,18 @@ t.test('flush sizes and durations are observed once per flush', async (t) => {
   t.match(families.get('iot_flush_duration_seconds'), { type: 'HISTOGRAM', metrics: [{ count: '2' }] })
 })
 
+t.test('summary folds are observed, with the delta rows they fold', async (t) => {
+  const app = await build(t, { databaseUrl, summaryFoldIntervalMs: 0 })
+  await app.summary.fold() // what earlier tests' writes left pending
+  const before = await scrape(app)
+  await app.inject({ method: 'POST', url: '/readings', payload: reading({ sensor_id: 600 }) })
+  await app.inject({ method: 'POST', url: '/readings', payload: reading({ sensor_id: 601 }) })
+  t.equal((await app.inject({ method: 'GET', url: '/sensors/600' })).statusCode, 200)
+  const after = await scrape(app)
+  t.equal(value(after, 'iot_summary_deltas_folded_total')! - value(before, 'iot_summary_deltas_folded_total')!, 2, 'one delta row per flush')
+  t.equal(value(after, 'iot_summary_fold_duration_seconds')! - value(before, 'iot_summary_fold_duration_seconds')!, 1, 'one fold, by the read')
+})
+
 t.test('HTTP requests are counted by route pattern and status, never by raw URL', async (t) => {
   const app = await build(t, { databaseUrl })
   await app.inject({ method: 'POST', url: '/readings', payload: reading({ sensor_id: 200 }) })
