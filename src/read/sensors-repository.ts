@@ -1,4 +1,5 @@
-import type { Pool } from 'pg'
+import type { Pool, QueryResultRow } from 'pg'
+import { isPglite } from '../db/pglite.js'
 import { isoUtc } from '../db/sql.js'
 
 export interface SensorSummary {
@@ -37,6 +38,18 @@ export interface SilentFleet {
   sensors: SilentSensor[]
 }
 
+/**
+ * A summary read, and whether deltas not yet folded into the summary were pending when it was
+ * taken (or it found nothing, which a pending delta could change): then it may miss readings.
+ */
+export interface SummaryRead<T> {
+  value: T
+  pending: boolean
+}
+
+// In the same snapshot as the read it is part of: no pending delta means the summary was exact.
+const PENDING = 'EXISTS (SELECT FROM sensor_summary_deltas) AS summary_pending'
+
 // One sensor's totals, aggregated over its rows in sensor_variable_summary. The mean interval
 // divides the sensor's time span by the readings of its most frequent variable (less one): the
 // number of distinct reading times whenever the other variables are read at those same times.
@@ -48,7 +61,7 @@ const SENSOR_TOTALS = `
   (extract(epoch FROM max(last_seen) - min(first_seen)) / nullif(max(reading_count) - 1, 0))::float8 AS mean_interval_s`
 
 const LIST_SQL = `
-SELECT ${SENSOR_TOTALS}, array_agg(variable ORDER BY variable) AS variables
+SELECT ${SENSOR_TOTALS}, array_agg(variable ORDER BY variable) AS variables, ${PENDING}
 FROM sensor_variable_summary
 WHERE sensor_id > $1
 GROUP BY sensor_id
@@ -63,7 +76,8 @@ SELECT ${SENSOR_TOTALS},
     'first_seen', ${isoUtc('first_seen')},
     'last_seen', ${isoUtc('last_seen')},
     'latest', json_build_object('timestamp', ${isoUtc('last_seen')}, 'value', latest_value, 'unit', latest_unit)
-  ) ORDER BY variable) AS variables
+  ) ORDER BY variable) AS variables,
+  ${PENDING}
 FROM sensor_variable_summary
 WHERE sensor_id = $1
 GROUP BY sensor_id`
@@ -79,26 +93,49 @@ SELECT
   coalesce((
     SELECT json_agg(json_build_object('sensor_id', sensor_id, 'last_seen', ${isoUtc('last_seen')}) ORDER BY last_seen, sensor_id)
     FROM (SELECT sensor_id, last_seen FROM per_sensor WHERE last_seen < $1 ORDER BY last_seen, sensor_id LIMIT $2) oldest
-  ), '[]') AS sensors`
+  ), '[]') AS sensors,
+  ${PENDING}`
 
 /** Fleet questions answered from sensor_variable_summary alone. */
 export class SensorsRepository {
+  /** Whether statements may be named, so each connection plans them once: not on embedded PGlite. */
+  private namedStatements: Promise<boolean> | undefined
+
   constructor (private readonly pool: Pool) {}
 
   /** Sensors with an id above `afterSensorId`, by id, at most `limit`. */
-  async list (afterSensorId: number, limit: number): Promise<SensorListItem[]> {
-    const { rows } = await this.pool.query<SensorListItem>(LIST_SQL, [afterSensorId, limit])
-    return rows
+  async list (afterSensorId: number, limit: number): Promise<SummaryRead<SensorListItem[]>> {
+    const rows = await this.query<SensorListItem & Pending>('sensors-list', LIST_SQL, [afterSensorId, limit])
+    return { value: rows.map(withoutPending), pending: rows.length === 0 || rows[0]!.summary_pending }
   }
 
-  async find (sensorId: number): Promise<SensorDetail | undefined> {
-    const { rows } = await this.pool.query<SensorDetail>(DETAIL_SQL, [sensorId])
-    return rows[0]
+  async find (sensorId: number): Promise<SummaryRead<SensorDetail | undefined>> {
+    const rows = await this.query<SensorDetail & Pending>('sensor-detail', DETAIL_SQL, [sensorId])
+    return { value: rows.length === 0 ? undefined : withoutPending(rows[0]!), pending: rows.length === 0 || rows[0]!.summary_pending }
   }
 
   /** Sensors whose newest reading is older than `before`, longest silent first, at most `limit` of them. */
-  async silent (before: Date, limit: number): Promise<SilentFleet> {
-    const { rows } = await this.pool.query<SilentFleet>(SILENT_SQL, [before, limit])
-    return rows[0]!
+  async silent (before: Date, limit: number): Promise<SummaryRead<SilentFleet>> {
+    const rows = await this.query<SilentFleet & Pending>('sensors-silent', SILENT_SQL, [before, limit])
+    return { value: withoutPending(rows[0]!), pending: rows[0]!.summary_pending }
   }
+
+  private async query<R extends QueryResultRow> (name: string, text: string, values: unknown[]): Promise<R[]> {
+    // Embedded PGlite serves every connection from one session, where two clients' statements of
+    // the same name would collide. A failed check is asked again on the next read.
+    this.namedStatements ??= isPglite(this.pool).then((pglite) => !pglite, (err: unknown) => {
+      this.namedStatements = undefined
+      throw err
+    })
+    const { rows } = await this.pool.query<R>({ name: await this.namedStatements ? name : undefined, text, values })
+    return rows
+  }
+}
+
+interface Pending {
+  summary_pending: boolean
+}
+
+function withoutPending<T> ({ summary_pending: _, ...row }: T & Pending): T {
+  return row as T
 }

@@ -1,6 +1,6 @@
 import { encodeCursor } from './cursor.js'
 import type { SummaryFolder } from '../summary/folder.js'
-import type { SensorDetail, SensorListItem, SensorsRepository, SilentSensor } from './sensors-repository.js'
+import type { SensorDetail, SensorListItem, SensorsRepository, SilentSensor, SummaryRead } from './sensors-repository.js'
 
 export interface SensorPage {
   sensors: SensorListItem[]
@@ -29,7 +29,7 @@ export class SensorsService {
 
   constructor (
     private readonly repository: SensorsRepository,
-    /** Every answer first folds pending deltas, so it counts every reading committed before it. */
+    /** Folds pending deltas when a read met some, so every answer counts every reading committed before it. */
     private readonly summary: Pick<SummaryFolder, 'foldShared'>,
     /** How long a silent-sensor answer is reused; requests meanwhile share it (0: never). */
     private readonly silentCacheMs = 0,
@@ -38,9 +38,8 @@ export class SensorsService {
 
   /** One page of sensors by id; next_cursor is null on the last page. */
   async list (limit: number, after?: SensorCursor): Promise<SensorPage> {
-    await this.summary.foldShared()
     // One row more than asked tells whether another page follows.
-    const rows = await this.repository.list(after?.sensor_id ?? -1, limit + 1)
+    const rows = await this.folded(() => this.repository.list(after?.sensor_id ?? -1, limit + 1))
     const sensors = rows.slice(0, limit)
     const last = sensors.at(-1)
     return {
@@ -49,9 +48,8 @@ export class SensorsService {
     }
   }
 
-  async find (sensorId: number): Promise<SensorDetail | undefined> {
-    await this.summary.foldShared()
-    return this.repository.find(sensorId)
+  find (sensorId: number): Promise<SensorDetail | undefined> {
+    return this.folded(() => this.repository.find(sensorId))
   }
 
   /**
@@ -73,9 +71,20 @@ export class SensorsService {
     return answer
   }
 
-  private async computeSilent (minutes: number, limit: number): Promise<SilentReport> {
+  /**
+   * The read's answer if no delta was pending when it was taken; else the answer of the same read
+   * after a fold that started after this call, so it counts whatever was committed before.
+   */
+  private async folded<T> (read: () => Promise<SummaryRead<T>>): Promise<T> {
+    const first = await read()
+    if (!first.pending) return first.value
     await this.summary.foldShared()
-    const fleet = await this.repository.silent(new Date(this.now() - minutes * 60_000), limit)
+    return (await read()).value
+  }
+
+  private async computeSilent (minutes: number, limit: number): Promise<SilentReport> {
+    const before = new Date(this.now() - minutes * 60_000)
+    const fleet = await this.folded(() => this.repository.silent(before, limit))
     return {
       minutes,
       silent: fleet.silent,

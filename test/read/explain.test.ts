@@ -1,5 +1,5 @@
 import t from 'tap'
-import type { Pool } from 'pg'
+import type { Pool, QueryConfig } from 'pg'
 import { ReadingsQueryRepository } from '../../src/read/readings-repository.js'
 import { SensorsRepository } from '../../src/read/sensors-repository.js'
 import { freshDatabase } from '../helpers/database.js'
@@ -15,14 +15,17 @@ function scans (node: PlanNode): string[] {
 
 /**
  * A pool for the repositories that plans each query (EXPLAIN, with the repository's own SQL and
- * parameters) before running it, collecting the scans it uses.
+ * parameters) before running it, collecting the scans it uses; a query of no table (the
+ * repository asking which server it talks to) passes through.
  */
 function explaining (pool: Pool, plans: string[][]): Pool {
   return {
-    async query (sql: string, params: unknown[]) {
-      const { rows } = await pool.query(`EXPLAIN (FORMAT JSON) ${sql}`, params)
+    async query (query: string | QueryConfig, params?: unknown[]) {
+      const { text, values } = typeof query === 'string' ? { text: query, values: params } : query
+      if (!/\bFROM\b/i.test(text)) return pool.query(text, values)
+      const { rows } = await pool.query(`EXPLAIN (FORMAT JSON) ${text}`, values)
       plans.push(scans(rows[0]['QUERY PLAN'][0].Plan))
-      return pool.query(sql, params)
+      return pool.query(text, values)
     }
   } as unknown as Pool
 }

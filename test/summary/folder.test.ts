@@ -74,6 +74,19 @@ t.test('a read counts the readings committed before it, with no timer folding', 
   t.equal(await pending(app), 0, 'the read folded the pending delta')
 })
 
+t.test('a read that meets no pending delta answers without folding', async (t) => {
+  const app = await build(t, { summaryFoldIntervalMs: 0 })
+  await app.inject({ method: 'POST', url: '/readings', payload: [reading(1, 20), reading(2, 21)] })
+  const folds: number[] = []
+  const observe = app.summary.onFold
+  app.summary.onFold = (stats) => { folds.push(stats.deltas); observe?.(stats) }
+  t.equal((await app.inject({ method: 'GET', url: '/sensors/3' })).json().reading_count, 2)
+  t.same(folds, [1], 'the first read met the delta and folded it')
+  t.equal((await app.inject({ method: 'GET', url: '/sensors/3' })).json().reading_count, 2)
+  t.equal((await app.inject({ method: 'GET', url: '/sensors?limit=5' })).json().sensors.length, 1)
+  t.same(folds, [1], 'later reads met none and did not fold')
+})
+
 t.test('vacuum() gives back the pages of folded deltas', async (t) => {
   const app = await build(t, { summaryFoldIntervalMs: 0 })
   for (let second = 1; second <= 5; second++) await app.inject({ method: 'POST', url: '/readings', payload: reading(second, second) })
