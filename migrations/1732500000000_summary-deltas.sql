@@ -3,7 +3,7 @@
 -- as parallel arrays, appended by the writer in the statement that inserts the readings (so in
 -- their transaction). Upserting the summary rows in every flush took 12-19% off ingest; appending
 -- one row costs the flush a few percent. fold_sensor_summary_deltas() moves the rows into the
--- summary: each replica calls it on a timer, and the read API calls it before it reads the summary.
+-- summary: each replica calls it on a timer, and so does a read that finds deltas pending.
 CREATE TABLE sensor_summary_deltas (
   sensor_ids     int4[]        NOT NULL,
   variables      text[]        NOT NULL,

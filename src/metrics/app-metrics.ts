@@ -65,7 +65,7 @@ export class AppMetrics {
 
   private readonly foldDuration = new Histogram({
     name: 'iot_summary_fold_duration_seconds',
-    help: 'Duration of one summary fold by this instance (timed, or before a /sensors read), including folds with nothing to do',
+    help: 'Duration of one summary fold by this instance (timed, or for a /sensors read that met pending deltas), including folds with nothing to do',
     buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
     registers: [this.registry]
   })

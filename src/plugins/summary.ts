@@ -11,7 +11,7 @@ declare module 'fastify' {
 
 /**
  * The summary folder, run every SUMMARY_FOLD_INTERVAL_MS, so deltas do not pile up while nobody
- * reads (reads fold before they read), followed by a VACUUM of the deltas it folded. Replicas fold
+ * reads (a read folds only when it meets pending deltas), followed by a VACUUM of what it folded. Replicas fold
  * in turn: a fold that finds its work done by another costs one short query.
  */
 export default fp(async function summary (fastify: FastifyInstance, opts: { config: AppConfig }) {
