@@ -1,7 +1,7 @@
 import { createHistogram, type RecordableHistogram } from 'node:perf_hooks'
 import pg from 'pg'
 import type { Reading } from '../src/ingest/reading.js'
-import { isPglite } from '../src/db/pglite.js'
+import { StatementNames } from '../src/db/pglite.js'
 import { ReadingsRepository, readingColumns, UNNEST_READINGS } from '../src/ingest/repository.js'
 import { SummaryFolder } from '../src/summary/folder.js'
 
@@ -55,7 +55,7 @@ export async function measureSummaryCost (databaseUrl: string, opts: { pairs: nu
   let foldMs = 0
   try {
     // Named like the writer's statement, so both are planned once (unnamed on PGlite, as there).
-    const plainName = await isPglite(pool) ? undefined : 'plain-insert'
+    const plainName = await new StatementNames().of('plain-insert', pool)
     // Unmeasured: creates the summary rows and the prepared statements.
     await repository.insertAll(flushOf(sensorBase, opts.pairs, opts.perPair, epochMs++))
     await pool.query({ name: plainName, text: PLAIN_INSERT_SQL, values: readingColumns(flushOf(sensorBase, opts.pairs, opts.perPair, epochMs++)) })

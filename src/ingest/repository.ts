@@ -1,6 +1,6 @@
 import type { Pool } from 'pg'
 import { textArray } from '../db/array-literal.js'
-import { isPglite } from '../db/pglite.js'
+import { StatementNames } from '../db/pglite.js'
 import { float8Array, int4Array, int8Array, timestamptzArray } from '../db/binary-array.js'
 import { isoUtc } from '../db/sql.js'
 import type { Reading } from './reading.js'
@@ -112,18 +112,9 @@ function summaryColumns (deltas: readonly SummaryDelta[]): Array<Buffer | string
 }
 
 export class ReadingsRepository {
-  /**
-   * Embedded PGlite serves every connection from one session, where two clients' statements of
-   * the same name collide; there, statements go unnamed (planned on each flush).
-   */
-  private sharedSession: boolean | undefined
+  private readonly names = new StatementNames()
 
   constructor (private readonly pool: Pool) {}
-
-  /** The name to prepare a statement under, or undefined where names cannot be per connection. */
-  private statementName (name: string): string | undefined {
-    return this.sharedSession === false ? name : undefined
-  }
 
   /**
    * Inserts readings whose keys are unique within the call and sorted by key, if none of them is
@@ -137,11 +128,10 @@ export class ReadingsRepository {
     client.on('error', ignore)
     let failure: Error | undefined
     try {
-      this.sharedSession ??= await isPglite(client)
       const deltas = summaryDeltas(readings)
       await client.query(deltas.length === readings.length
-        ? { name: this.statementName('insert-all-readings-one-per-pair'), text: INSERT_ALL_ONE_PER_PAIR_SQL, values: readingColumns(readings) }
-        : { name: this.statementName('insert-all-readings'), text: INSERT_ALL_SQL, values: [...readingColumns(readings), ...summaryColumns(deltas)] })
+        ? { name: await this.names.of('insert-all-readings-one-per-pair', client), text: INSERT_ALL_ONE_PER_PAIR_SQL, values: readingColumns(readings) }
+        : { name: await this.names.of('insert-all-readings', client), text: INSERT_ALL_SQL, values: [...readingColumns(readings), ...summaryColumns(deltas)] })
       return true
     } catch (err) {
       if ((err as { code?: unknown }).code === UNIQUE_VIOLATION) return false
@@ -160,7 +150,7 @@ export class ReadingsRepository {
    */
   async insertNew (readings: readonly Reading[]): Promise<{ inserted: number, xid: string }> {
     const { rows } = await this.pool.query<{ inserted: number, xid: string }>({
-      name: this.statementName('insert-new-readings'), text: INSERT_NEW_SQL, values: readingColumns(readings)
+      name: await this.names.of('insert-new-readings', this.pool), text: INSERT_NEW_SQL, values: readingColumns(readings)
     })
     return rows[0]!
   }

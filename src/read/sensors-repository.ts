@@ -1,5 +1,5 @@
 import type { Pool, QueryResultRow } from 'pg'
-import { isPglite } from '../db/pglite.js'
+import { StatementNames } from '../db/pglite.js'
 import { isoUtc } from '../db/sql.js'
 
 export interface SensorSummary {
@@ -98,42 +98,40 @@ SELECT
 
 /** Fleet questions answered from sensor_variable_summary alone. */
 export class SensorsRepository {
-  /** Whether statements may be named, so each connection plans them once: not on embedded PGlite. */
-  private namedStatements: Promise<boolean> | undefined
+  private readonly names = new StatementNames()
 
   constructor (private readonly pool: Pool) {}
 
   /** Sensors with an id above `afterSensorId`, by id, at most `limit`. */
   async list (afterSensorId: number, limit: number): Promise<SummaryRead<SensorListItem[]>> {
     const rows = await this.query<SensorListItem & Pending>('sensors-list', LIST_SQL, [afterSensorId, limit])
-    return { value: rows.map(withoutPending), pending: rows.length === 0 || rows[0]!.summary_pending }
+    return { value: rows.map(withoutPending), pending: pendingIn(rows) }
   }
 
   async find (sensorId: number): Promise<SummaryRead<SensorDetail | undefined>> {
     const rows = await this.query<SensorDetail & Pending>('sensor-detail', DETAIL_SQL, [sensorId])
-    return { value: rows.length === 0 ? undefined : withoutPending(rows[0]!), pending: rows.length === 0 || rows[0]!.summary_pending }
+    return { value: rows.length === 0 ? undefined : withoutPending(rows[0]!), pending: pendingIn(rows) }
   }
 
   /** Sensors whose newest reading is older than `before`, longest silent first, at most `limit` of them. */
   async silent (before: Date, limit: number): Promise<SummaryRead<SilentFleet>> {
     const rows = await this.query<SilentFleet & Pending>('sensors-silent', SILENT_SQL, [before, limit])
-    return { value: withoutPending(rows[0]!), pending: rows[0]!.summary_pending }
+    return { value: withoutPending(rows[0]!), pending: pendingIn(rows) }
   }
 
   private async query<R extends QueryResultRow> (name: string, text: string, values: unknown[]): Promise<R[]> {
-    // Embedded PGlite serves every connection from one session, where two clients' statements of
-    // the same name would collide. A failed check is asked again on the next read.
-    this.namedStatements ??= isPglite(this.pool).then((pglite) => !pglite, (err: unknown) => {
-      this.namedStatements = undefined
-      throw err
-    })
-    const { rows } = await this.pool.query<R>({ name: await this.namedStatements ? name : undefined, text, values })
+    const { rows } = await this.pool.query<R>({ name: await this.names.of(name, this.pool), text, values })
     return rows
   }
 }
 
 interface Pending {
   summary_pending: boolean
+}
+
+/** No row (which a pending delta could change) counts as pending. */
+function pendingIn (rows: readonly Pending[]): boolean {
+  return rows.length === 0 || rows[0]!.summary_pending
 }
 
 function withoutPending<T> ({ summary_pending: _, ...row }: T & Pending): T {
