@@ -4,7 +4,7 @@ import { StatementNames } from '../db/pglite.js'
 import { float8Array, int4Array, int8Array, timestamptzArray } from '../db/binary-array.js'
 import { isoUtc } from '../db/sql.js'
 import type { Reading } from './reading.js'
-import { summaryDeltas, type SummaryDelta } from './summary-delta.js'
+import { everyPairOnce, summaryDeltas, type SummaryDelta } from './summary-delta.js'
 
 /** A reading as stored, timestamps in UTC with full microsecond precision. */
 export interface StoredReading {
@@ -128,10 +128,9 @@ export class ReadingsRepository {
     client.on('error', ignore)
     let failure: Error | undefined
     try {
-      const deltas = summaryDeltas(readings)
-      await client.query(deltas.length === readings.length
+      await client.query(everyPairOnce(readings)
         ? { name: await this.names.of('insert-all-readings-one-per-pair', client), text: INSERT_ALL_ONE_PER_PAIR_SQL, values: readingColumns(readings) }
-        : { name: await this.names.of('insert-all-readings', client), text: INSERT_ALL_SQL, values: [...readingColumns(readings), ...summaryColumns(deltas)] })
+        : { name: await this.names.of('insert-all-readings', client), text: INSERT_ALL_SQL, values: [...readingColumns(readings), ...summaryColumns(summaryDeltas(readings))] })
       return true
     } catch (err) {
       if ((err as { code?: unknown }).code === UNIQUE_VIOLATION) return false

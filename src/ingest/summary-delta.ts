@@ -33,3 +33,14 @@ export function summaryDeltas (readings: readonly Reading[]): SummaryDelta[] {
   }
   return [...byPair.values()]
 }
+
+/**
+ * Whether no (sensor, variable) pair has two of `readings`, which must hold each pair's readings
+ * next to each other (as the writer's key order does): then each reading is its own delta.
+ */
+export function everyPairOnce (readings: readonly Reading[]): boolean {
+  for (let i = 1; i < readings.length; i++) {
+    if (readings[i]!.sensorId === readings[i - 1]!.sensorId && readings[i]!.variable === readings[i - 1]!.variable) return false
+  }
+  return true
+}

@@ -1,6 +1,6 @@
 import t from 'tap'
 import type { Reading } from '../../src/ingest/reading.js'
-import { summaryDeltas } from '../../src/ingest/summary-delta.js'
+import { everyPairOnce, summaryDeltas } from '../../src/ingest/summary-delta.js'
 
 const reading = (sensorId: number, variable: string, epochMs: number, microsInMs = 0, value = 1): Reading =>
   ({ sensorId, variable, epochMs, microsInMs, value, unit: 'u' })
@@ -22,4 +22,13 @@ t.test('one delta per sensor and variable, with its count, first and last readin
 
 t.test('no readings, no deltas', async (t) => {
   t.same(summaryDeltas([]), [])
+})
+
+t.test('every pair once: readings in key order, each of its own sensor and variable', async (t) => {
+  t.equal(everyPairOnce([reading(1, 'hum', 1000), reading(1, 'temp', 1000), reading(2, 'temp', 1000)]), true)
+  t.equal(everyPairOnce([]), true)
+})
+
+t.test('not every pair once: two readings of one sensor and variable, side by side', async (t) => {
+  t.equal(everyPairOnce([reading(1, 'hum', 1000), reading(1, 'temp', 1000), reading(1, 'temp', 2000)]), false)
 })
