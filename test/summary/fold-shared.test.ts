@@ -2,16 +2,16 @@ import t from 'tap'
 import type { Pool } from 'pg'
 import { SummaryFolder } from '../../src/summary/folder.js'
 
-/** A folder whose folds end when the test says, numbered in the order they start. */
+/** A folder whose folds end (or fail) when the test says, numbered in the order they start. */
 class ControlledFolder extends SummaryFolder {
-  readonly started: Array<(deltas: number) => void> = []
+  readonly started: Array<{ resolve: (deltas: number) => void, reject: (err: Error) => void }> = []
 
   constructor () {
     super(undefined as unknown as Pool) // fold() below never reaches a pool
   }
 
   override fold (): Promise<number> {
-    return new Promise((resolve) => this.started.push(resolve))
+    return new Promise((resolve, reject) => this.started.push({ resolve, reject }))
   }
 }
 
@@ -21,7 +21,7 @@ t.test('a call with no fold running starts one at once', async (t) => {
   const folder = new ControlledFolder()
   const answer = folder.foldShared()
   t.equal(folder.started.length, 1)
-  folder.started[0]!(4)
+  folder.started[0]!.resolve(4)
   t.equal(await answer, 4)
 })
 
@@ -30,27 +30,22 @@ t.test('callers while a fold runs wait for one that starts after it, which they 
   const first = folder.foldShared()
   const later = Promise.all([folder.foldShared(), folder.foldShared()])
   t.equal(folder.started.length, 1, 'the next fold waits for the running one')
-  folder.started[0]!(1)
+  folder.started[0]!.resolve(1)
   t.equal(await first, 1)
   await tick()
   t.equal(folder.started.length, 2, 'then one fold starts for both later callers')
-  folder.started[1]!(2)
+  folder.started[1]!.resolve(2)
   t.same(await later, [2, 2])
 })
 
 t.test('a failed fold fails its callers, and the next call starts a new one', async (t) => {
-  class FirstFoldFails extends ControlledFolder {
-    override fold (): Promise<number> {
-      if (this.started.length > 0) return super.fold()
-      this.started.push(() => {})
-      return Promise.reject(new Error('database down'))
-    }
-  }
-  const folder = new FirstFoldFails()
-  await t.rejects(folder.foldShared(), { message: 'database down' })
+  const folder = new ControlledFolder()
+  const failing = folder.foldShared()
+  folder.started[0]!.reject(new Error('database down'))
+  await t.rejects(failing, { message: 'database down' })
   const next = folder.foldShared()
   t.equal(folder.started.length, 2)
-  folder.started[1]!(3)
+  folder.started[1]!.resolve(3)
   t.equal(await next, 3)
 })
 
@@ -60,10 +55,10 @@ t.test('idle() waits for the running and the queued fold', async (t) => {
   void folder.foldShared()
   let idle = false
   const waiting = folder.idle().then(() => { idle = true })
-  folder.started[0]!(0)
+  folder.started[0]!.resolve(0)
   await tick()
   t.equal(idle, false, 'the queued fold still runs')
-  folder.started[1]!(0)
+  folder.started[1]!.resolve(0)
   await waiting
   t.equal(idle, true)
 })
