@@ -58,8 +58,14 @@ function errorsChart (s: Summary, bands: Bands): string {
     { name: '503', color: COLORS[3]!, style: 'bars', points: rows.map((r) => [rowEnd(r), r.status503]) },
     { name: 'other non-2xx', color: COLORS[4]!, style: 'bars', points: rows.map((r) => [rowEnd(r), r.otherNon2xx]) }
   ]
-  if (s.latencyFrom === 'schedule') series.push({ name: 'behind the schedule', color: COLORS[5]!, points: rows.map((r) => [rowEnd(r), r.behind]) })
-  return svgChart({ title: 'Errors and backlog', yLabel: 'requests', xMax: xMax(s), bands, barWidth: s.timeline.intervalS, series })
+  return svgChart({ title: 'Requests without a 2xx answer', yLabel: 'requests', xMax: xMax(s), bands, barWidth: s.timeline.intervalS, series })
+}
+
+/** Paced runs: how many requests were due and not yet sent, the queue a slow API builds in front of it. */
+function behindChart (s: Summary, bands: Bands): string {
+  if (s.latencyFrom !== 'schedule') return ''
+  const series: Series[] = [{ name: 'due and not sent', color: COLORS[5]!, points: s.timeline.rows.map((r) => [rowEnd(r), r.behind]) }]
+  return svgChart({ title: 'Behind the schedule', yLabel: 'requests', xMax: xMax(s), bands, series })
 }
 
 /** One series per target and instance, from every /metrics sample; an unanswered read breaks the line. */
@@ -147,6 +153,7 @@ ${outages}
 ${latencyChart(s, bands)}
 ${throughputChart(s, bands)}
 ${errorsChart(s, bands)}
+${behindChart(s, bands)}
 <h2>Server</h2>
 ${serverCharts(s, bands)}
 <h2>Figures</h2>

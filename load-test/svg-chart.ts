@@ -102,7 +102,7 @@ export function svgChart (o: ChartOptions): string {
       for (const [px, py] of s.points) {
         if (py === undefined || py <= 0) continue
         const left = x(px - (o.barWidth ?? 1)) + slot * width
-        parts.push(`<rect fill="${s.color}" x="${f(left)}" y="${f(y(py))}" width="${f(Math.max(0.5, width))}" height="${f(TOP + plotH - y(py))}"><title>${escapeHtml(`${s.name}: ${py} at ${px} s`)}</title></rect>`)
+        parts.push(`<rect class="bar" fill="${s.color}" x="${f(left)}" y="${f(y(py))}" width="${f(Math.max(0.5, width))}" height="${f(TOP + plotH - y(py))}"><title>${escapeHtml(`${s.name}: ${py} at ${px} s`)}</title></rect>`)
       }
       return
     }
@@ -128,7 +128,7 @@ export function svgChart (o: ChartOptions): string {
 
   let legendX = LEFT
   for (const s of o.series) {
-    parts.push(`<rect x="${f(legendX)}" y="8" width="10" height="10" fill="${s.color}"/>`,
+    parts.push(`<rect class="key" x="${f(legendX)}" y="8" width="10" height="10" fill="${s.color}"/>`,
       `<text class="legend" x="${f(legendX + 14)}" y="17">${escapeHtml(s.name)}</text>`)
     legendX += 24 + s.name.length * 6.6
   }
