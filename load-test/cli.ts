@@ -25,13 +25,13 @@ async function main (): Promise<number> {
 
   // The timeline as it goes, in a terminal only: a log file gets it in --json and --report.
   const live = process.stderr.isTTY
-  if (live) process.stderr.write(`${TIMELINE_HEADER}\n`)
+  let rowsPrinted = 0
   let summary
   try {
     summary = await loadTest(options, {
       signal: abort.signal,
       command: commandLine(process.argv.slice(2)),
-      onInterval: live ? (row) => process.stderr.write(`${formatTimelineRow(row)}\n`) : undefined
+      onInterval: live ? (row) => process.stderr.write(`${rowsPrinted++ === 0 ? `${TIMELINE_HEADER}\n` : ''}${formatTimelineRow(row)}\n`) : undefined
     })
   } catch (err) {
     if (!(err instanceof NotStartedError)) throw err
