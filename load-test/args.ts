@@ -7,8 +7,10 @@ export type Pace =
   | { kind: 'max', readings?: number, durationS?: number }
 
 export interface LoadTestOptions {
-  /** Base URL of the API, without a trailing slash. */
+  /** Base URL of the API, without a trailing slash: the first --url, where reads and verification go. */
   url: string
+  /** Every --url (the first is `url`): connections are spread over them, and each one's /metrics is sampled. */
+  urls: string[]
   pace: Pace
   connections: number
   /** Readings per request. */
@@ -19,6 +21,10 @@ export interface LoadTestOptions {
   duplicates: number
   token?: string
   jsonFile?: string
+  reportFile?: string
+  /** Length of the timeline's intervals. */
+  intervalS: number
+  /** Fail when the p99 latency (from the schedule in paced runs) is above this. */
   maxP99Ms?: number
 }
 
@@ -31,7 +37,8 @@ export const USAGE = `Usage: npm run load-test -- [options]
 Sends sensor readings to POST /readings, then checks through GET /sensors/{id} that every
 acknowledged reading was stored once.
 
-  --url URL          API base URL                                  (default http://localhost:3000)
+  --url URL          API base URL                                  (default http://localhost:3000);
+                     give it again for each replica: connections are spread over them
   --readings N       readings to send                              (default 5000)
   --duration TIME    spread the readings evenly over TIME: 90, 60s, 2m, 500ms  (default 60s)
   --rate R           readings per second instead (overrides --duration pacing)
@@ -42,8 +49,11 @@ acknowledged reading was stored once.
   --sensors N        distinct sensor ids (up to 100000), new ones for every run (default 100)
   --duplicates F     fraction of requests (0 to <1) that resend an earlier request exactly (default 0)
   --token TOKEN      sent as Authorization: Bearer TOKEN (ingest and read)
-  --json FILE        also write the summary as JSON to FILE
-  --max-p99 MS       fail when the p99 latency is above MS milliseconds
+  --json FILE        also write the summary (with its timeline) as JSON to FILE
+  --report FILE      also write a self-contained HTML report to FILE
+  --interval TIME    timeline interval (default: about 60 intervals per run, at least 1s)
+  --max-p99 MS       fail when the p99 latency is above MS milliseconds (paced runs:
+                     latency from each request's scheduled time; --max runs: from its send)
   --help             show this help
 
 Exit status: 0 passed, 1 the run or its verification failed (reason printed), 2 bad arguments.`
@@ -82,10 +92,12 @@ const duration = z.string().transform((s, ctx) => {
   return seconds
 })
 
+const url = z.string().refine((s) => /^https?:\/\//.test(s) && URL.canParse(s), {
+  error: 'expected an http:// or https:// URL'
+}).transform((s) => s.replace(/\/+$/, ''))
+
 const argsSchema = z.strictObject({
-  url: z.string().default('http://localhost:3000').refine((s) => /^https?:\/\//.test(s) && URL.canParse(s), {
-    error: 'expected an http:// or https:// URL'
-  }).transform((s) => s.replace(/\/+$/, '')),
+  url: z.array(url).default(['http://localhost:3000']),
   readings: wholeNumber(1, 1_000_000_000).optional(),
   duration: duration.optional(),
   rate: positive('a number of readings per second above zero').optional(),
@@ -100,9 +112,14 @@ const argsSchema = z.strictObject({
     .default(0),
   token: z.string().min(1, { error: 'must not be empty' }).optional(),
   json: z.string().min(1, { error: 'expected a file name' }).optional(),
+  report: z.string().min(1, { error: 'expected a file name' }).optional(),
+  interval: duration.pipe(z.number().min(0.1, { error: 'must be at least 100ms' })).optional(),
   'max-p99': positive('a number of milliseconds above zero').optional()
 }).superRefine((a, ctx) => {
   if (a.max && a.rate !== undefined) ctx.addIssue({ code: 'custom', path: ['max'], message: 'cannot be combined with --rate' })
+  if (a.connections < a.url.length) {
+    ctx.addIssue({ code: 'custom', path: ['connections'], message: `must be at least the number of --url (${a.url.length}), so each gets a connection` })
+  }
 })
 
 const DEFAULT_READINGS = 5000
@@ -113,14 +130,14 @@ const DEFAULT_DURATION_S = 60
  * message naming every bad option; returns 'help' for --help.
  */
 export function parseLoadTestArgs (argv: readonly string[]): LoadTestOptions | 'help' {
-  let values: Record<string, string | boolean | undefined>
+  let values: Record<string, string | string[] | boolean | undefined>
   try {
     ({ values } = parseArgs({
       args: joinNegativeValues(argv),
       strict: true,
       allowPositionals: false,
       options: {
-        url: { type: 'string' },
+        url: { type: 'string', multiple: true },
         readings: { type: 'string' },
         duration: { type: 'string' },
         rate: { type: 'string' },
@@ -131,6 +148,8 @@ export function parseLoadTestArgs (argv: readonly string[]): LoadTestOptions | '
         duplicates: { type: 'string' },
         token: { type: 'string' },
         json: { type: 'string' },
+        report: { type: 'string' },
+        interval: { type: 'string' },
         'max-p99': { type: 'string' },
         help: { type: 'boolean', short: 'h' }
       }
@@ -143,9 +162,12 @@ export function parseLoadTestArgs (argv: readonly string[]): LoadTestOptions | '
 
   const parsed = argsSchema.safeParse(values)
   if (!parsed.success) {
-    throw new ArgsError(parsed.error.issues
-      .map((issue) => `--${String(issue.path[0])}${typeof values[String(issue.path[0])] === 'string' ? ` ${values[String(issue.path[0])] as string}` : ''}: ${issue.message}`)
-      .join('\n'))
+    throw new ArgsError(parsed.error.issues.map((issue) => {
+      const given = values[String(issue.path[0])]
+      // A repeated option (--url) names the one given value that is wrong.
+      const value = Array.isArray(given) ? given[Number(issue.path[1])] : given
+      return `--${String(issue.path[0])}${typeof value === 'string' ? ` ${value}` : ''}: ${issue.message}`
+    }).join('\n'))
   }
   const a = parsed.data
 
@@ -160,7 +182,8 @@ export function parseLoadTestArgs (argv: readonly string[]): LoadTestOptions | '
   }
 
   return {
-    url: a.url,
+    url: a.url[0]!,
+    urls: a.url,
     pace,
     connections: a.connections,
     batch: a.batch,
@@ -168,8 +191,19 @@ export function parseLoadTestArgs (argv: readonly string[]): LoadTestOptions | '
     duplicates: a.duplicates,
     token: a.token,
     jsonFile: a.json,
+    reportFile: a.report,
+    intervalS: a.interval ?? defaultIntervalS(pace),
     maxP99Ms: a['max-p99']
   }
+}
+
+const NICE_INTERVALS_S = [1, 2, 5, 10, 15, 30, 60, 120, 300, 600]
+
+/** About 60 intervals over the run's expected length, a round number of seconds (1 s when unknown). */
+function defaultIntervalS (pace: Pace): number {
+  const expectedS = pace.kind === 'paced' ? pace.readings / pace.readingsPerSecond : pace.durationS
+  if (expectedS === undefined) return 1
+  return NICE_INTERVALS_S.find((s) => s >= expectedS / 60) ?? NICE_INTERVALS_S.at(-1)!
 }
 
 /**
@@ -189,4 +223,14 @@ function joinNegativeValues (argv: readonly string[]): string[] {
     }
   }
   return out
+}
+
+/** The command as typed, for the report: the token's value hidden, arguments quoted for a shell. */
+export function commandLine (argv: readonly string[]): string {
+  const shown = argv.map((arg, i) => {
+    if (argv[i - 1] === '--token') return '***'
+    return arg.startsWith('--token=') ? '--token=***' : arg
+  })
+  const quoted = shown.map((arg) => /^[\w@%+=:,./-]+$/.test(arg) ? arg : `'${arg.replaceAll("'", "'\\''")}'`)
+  return ['npm run load-test', ...(quoted.length > 0 ? ['--', ...quoted] : [])].join(' ')
 }

@@ -1,5 +1,5 @@
-import type { RecordableHistogram } from 'node:perf_hooks'
 import type { LoadTestOptions } from './args.js'
+import { percentilesMs } from './latency.js'
 import { buildSummary, type Summary } from './report.js'
 import { randomSensorBase } from './readings.js'
 import { runLoad, type RunHooks } from './run.js'
@@ -18,7 +18,7 @@ const sensorIds = (base: number, count: number) => Array.from({ length: count },
  * A whole load test: picks sensor ids no earlier run used (checked through the read API, which
  * also proves verification will be possible), sends the readings, then verifies what was stored.
  */
-export async function loadTest (options: LoadTestOptions, hooks: RunHooks & { sensorBase?: number } = {}): Promise<Summary> {
+export async function loadTest (options: LoadTestOptions, hooks: RunHooks & { sensorBase?: number, command?: string } = {}): Promise<Summary> {
   const readApi = { url: options.url, token: options.token }
   const sensorBase = await freeSensorBase(options, readApi, hooks.sensorBase)
 
@@ -41,7 +41,12 @@ export async function loadTest (options: LoadTestOptions, hooks: RunHooks & { se
     elapsedS: run.elapsedS,
     counts: run.ledger.counts,
     uniqueReadingsSent: run.ledger.uniqueReadingsSent,
-    latencyMs: latencyMs(run.latency),
+    latencyMs: percentilesMs(run.latency.fromSchedule),
+    serviceTimeMs: percentilesMs(run.latency.serviceTime),
+    timelineRows: run.timeline.rows,
+    outages: run.outages.outages,
+    serverSamples: run.serverSamples,
+    command: hooks.command,
     verification
   })
 }
@@ -60,11 +65,4 @@ async function freeSensorBase (options: LoadTestOptions, readApi: Parameters<typ
     if (given !== undefined) break
   }
   throw new NotStartedError('could not find sensor ids without readings for this run')
-}
-
-const ms = (micros: number) => Number((micros / 1000).toFixed(1))
-
-function latencyMs (h: RecordableHistogram): Summary['latencyMs'] {
-  if (h.count === 0) return { p50: 0, p90: 0, p99: 0, max: 0 }
-  return { p50: ms(h.percentile(50)), p90: ms(h.percentile(90)), p99: ms(h.percentile(99)), max: ms(h.max) }
 }

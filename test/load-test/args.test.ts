@@ -1,5 +1,5 @@
 import t from 'tap'
-import { ArgsError, parseLoadTestArgs } from '../../load-test/args.js'
+import { ArgsError, commandLine, parseLoadTestArgs } from '../../load-test/args.js'
 
 const rejects = (args: string[], message: RegExp) =>
   t.test(`rejects ${args.join(' ')}`, async (t) => {
@@ -9,6 +9,7 @@ const rejects = (args: string[], message: RegExp) =>
 t.test('no arguments give the documented defaults: 5,000 readings evenly over 60 s', async (t) => {
   t.same(parseLoadTestArgs([]), {
     url: 'http://localhost:3000',
+    urls: ['http://localhost:3000'],
     pace: { kind: 'paced', readings: 5000, readingsPerSecond: 5000 / 60 },
     connections: 10,
     batch: 1,
@@ -16,6 +17,8 @@ t.test('no arguments give the documented defaults: 5,000 readings evenly over 60
     duplicates: 0,
     token: undefined,
     jsonFile: undefined,
+    reportFile: undefined,
+    intervalS: 1,
     maxP99Ms: undefined
   })
 })
@@ -23,9 +26,11 @@ t.test('no arguments give the documented defaults: 5,000 readings evenly over 60
 t.test('every option is read', async (t) => {
   t.same(parseLoadTestArgs([
     '--url', 'https://api.example.test/base/', '--readings', '1000', '--duration', '2m', '--connections', '4',
-    '--batch', '50', '--sensors', '7', '--duplicates', '0.25', '--token', 'secret', '--json', 'out.json', '--max-p99', '250'
+    '--batch', '50', '--sensors', '7', '--duplicates', '0.25', '--token', 'secret', '--json', 'out.json', '--max-p99', '250',
+    '--report', 'run.html', '--interval', '5s'
   ]), {
     url: 'https://api.example.test/base',
+    urls: ['https://api.example.test/base'],
     pace: { kind: 'paced', readings: 1000, readingsPerSecond: 1000 / 120 },
     connections: 4,
     batch: 50,
@@ -33,8 +38,24 @@ t.test('every option is read', async (t) => {
     duplicates: 0.25,
     token: 'secret',
     jsonFile: 'out.json',
+    reportFile: 'run.html',
+    intervalS: 5,
     maxP99Ms: 250
   })
+})
+
+t.test('--url given again adds a target; the first one is where reads and verification go', async (t) => {
+  const o = parseLoadTestArgs(['--url', 'http://a.test:3000', '--url', 'http://b.test:3000/'])
+  t.match(o, { url: 'http://a.test:3000', urls: ['http://a.test:3000', 'http://b.test:3000'] })
+})
+
+t.test('the timeline interval defaults to a round value giving about 60 intervals, at least 1 s', async (t) => {
+  const interval = (...args: string[]) => (parseLoadTestArgs(args) as { intervalS: number }).intervalS
+  t.equal(interval('--rate', '200', '--readings', '3000'), 1)
+  t.equal(interval('--readings', '5000', '--duration', '5m'), 5)
+  t.equal(interval('--readings', '300000', '--duration', '1h'), 60)
+  t.equal(interval('--max'), 1)
+  t.equal(interval('--max', '--duration', '30m'), 30)
 })
 
 t.test('durations take ms, s, m, h or plain seconds', async (t) => {
@@ -87,9 +108,19 @@ rejects(['--duration', 'soon'], /--duration soon: expected a duration above zero
 rejects(['--url', 'localhost:3000'], /--url localhost:3000: expected an http:\/\/ or https:\/\/ URL/)
 rejects(['--max-p99', '-3'], /--max-p99 -3: must be a number of milliseconds above zero/)
 rejects(['--max', '--rate', '100'], /--max: cannot be combined with --rate/)
+rejects(['--url', 'http://a.test', '--url', 'b.test'], /^--url b\.test: expected an http:\/\/ or https:\/\/ URL$/)
+rejects(['--url', 'http://a.test', '--url', 'http://b.test', '--connections', '1'], /^--connections 1: must be at least the number of --url \(2\), so each gets a connection$/)
+rejects(['--interval', '50ms'], /^--interval 50ms: must be at least 100ms$/)
+rejects(['--report', ''], /^--report : expected a file name$/)
 rejects(['--bogus'], /Unknown option '--bogus'/)
 rejects(['--readings'], /--readings <value>' argument missing/)
 rejects(['5000'], /Unexpected argument '5000'/)
+
+t.test('the command line for the report hides the token and quotes what a shell would split', async (t) => {
+  t.equal(commandLine(['--rate', '200', '--token', 's3cret', '--url', 'http://a.test']), "npm run load-test -- --rate 200 --token '***' --url http://a.test")
+  t.equal(commandLine(['--token=s3cret', '--json', 'my run.json']), "npm run load-test -- '--token=***' --json 'my run.json'")
+  t.equal(commandLine([]), 'npm run load-test')
+})
 
 t.test('every bad option is named at once', async (t) => {
   const err = t.throws(() => parseLoadTestArgs(['--rate', '-1', '--batch', '0'])) as ArgsError

@@ -1,5 +1,6 @@
 import t from 'tap'
 import { loadTest } from '../../load-test/load-test.js'
+import type { TimelineRow } from '../../load-test/timeline.js'
 import { listeningApp, options } from './helpers.js'
 
 let answered = 0
@@ -26,12 +27,14 @@ t.test('an aborted run (Ctrl-C) stops sending, and what it sent is still verifie
   const abort = new AbortController()
   answered = 0
   onAnswer = () => { if (answered === 50) abort.abort() }
-  const progress: number[] = []
-  const summary = await loadTest(options(url, '--readings', '1000', '--duration', '5s'), {
-    signal: abort.signal, progressIntervalMs: 50, onProgress: (p) => progress.push(p.readingsSent)
+  const rows: TimelineRow[] = []
+  const summary = await loadTest(options(url, '--readings', '1000', '--duration', '5s', '--interval', '100ms'), {
+    signal: abort.signal, onInterval: (row) => rows.push(row)
   })
   t.equal(summary.passed, true, summary.reasons.join('; '))
-  t.ok(progress.length > 0 && progress.every((sent, i) => sent <= summary.readings.sent && sent >= (progress[i - 1] ?? 0)), `progress ${progress.join(' ')}`)
+  t.ok(rows.length > 0, 'the timeline was handed out as the run went')
+  t.same(rows, summary.timeline.rows)
+  t.equal(rows.reduce((n, r) => n + r.readingsSent, 0), summary.readings.sent, 'the timeline accounts for every reading sent')
   t.ok(summary.readings.sent >= 50 && summary.readings.sent < 1000, `sent ${summary.readings.sent}`)
   t.equal(summary.readings.acknowledgedNew, summary.readings.sent)
   t.match(summary.verification, { stored: summary.readings.sent, unacknowledged: 0, lost: 0, duplicated: 0 })
