@@ -3,9 +3,10 @@ import { startApiProcess } from './api-process.js'
 import { benchDatabase } from './database.js'
 import { copyCeiling, runIngestBench } from './ingest.js'
 import { runReadBench } from './read.js'
+import { runBacklogBench } from './summary-backlog.js'
 import { measureSummaryCost } from './summary-cost.js'
 
-// npm run bench [-- --duration 10 --readings 1000000 --skip-reads]: ingest throughput and latency,
+// npm run bench [-- --duration 10 --readings 1000000 --skip-reads --backlog-only --pending 10000000]: ingest throughput and latency,
 // what the summary adds to a flush, then read latency over a seeded fleet, against a scratch
 // database on DATABASE_URL's server (or an in-memory embedded PGlite), with the COPY ceiling
 // measured in the same run.
@@ -13,7 +14,10 @@ const { values } = parseArgs({
   options: {
     duration: { type: 'string', default: '10' },
     readings: { type: 'string', default: '1000000' },
-    'skip-reads': { type: 'boolean', default: false }
+    'skip-reads': { type: 'boolean', default: false },
+    // --backlog-only: only the reads over a backlog of --pending readings in summary deltas.
+    'backlog-only': { type: 'boolean', default: false },
+    pending: { type: 'string', default: '10000000' }
   }
 })
 const durationS = Number(values.duration)
@@ -24,28 +28,33 @@ if (!Number.isInteger(readings) || readings < 20_000) throw new Error('--reading
 const db = await benchDatabase()
 try {
   console.log(`database: ${db.kind}; ${durationS} s per scenario`)
-  const api = await startApiProcess(db.url)
-  const results = await runIngestBench(api.url, durationS).finally(() => api.stop())
-  const rows = Math.max(100_000, Math.round(results[1]!.readingsPerS * durationS))
-  const ceiling = await copyCeiling(db, rows)
-  console.log(`ceiling: COPY of ${rows} rows into a scratch copy of the table: ${Math.round(ceiling)} rows/s`)
-  for (const r of results) {
-    console.log(`${r.name}: ${Math.round(r.readingsPerS)} readings/s (${Math.round(r.requestsPerS)} req/s), ` +
-      `p50 ${r.p50Ms} ms, p99 ${r.p99Ms} ms, ${(r.readingsPerS / ceiling * 100).toFixed(1)}% of COPY, ` +
-      `non-2xx ${r.non2xx}, errors ${r.errors}`)
-  }
-  // The summary's share of a flush, in PostgreSQL alone: (b)'s flushes hold about four 1,000-sensor
-  // batches, (a)'s about two dozen single readings.
-  for (const [pairs, perPair] of [[1000, 4], [25, 1]] as const) {
-    const cost = await measureSummaryCost(db.url, { pairs, perPair, runs: 30 })
-    const perFlushMs = cost.withSummaryMs - cost.withoutSummaryMs + cost.foldMs / cost.runs
-    console.log(`summary upkeep: a flush of ${cost.readings} readings over ${cost.pairs} sensors takes ` +
-      `${cost.withSummaryMs.toFixed(2)} ms with its summary delta, ${cost.withoutSummaryMs.toFixed(2)} ms as a plain INSERT ` +
-      `(medians of ${cost.runs} alternating runs, committed); folding those ${cost.runs} deltas took ${cost.foldMs.toFixed(2)} ms: ` +
-      `the summary adds ${perFlushMs.toFixed(2)} ms (${(perFlushMs / cost.withoutSummaryMs * 100).toFixed(0)}%) per flush`)
-  }
-  if (!values['skip-reads']) {
-    await runReadBench({ databaseUrl: db.url, log: console.log, readings, sensors: 10_000, durationS })
+  if (values['backlog-only']) {
+    await runBacklogBench({ databaseUrl: db.url, log: console.log, pendingReadings: Number(values.pending), durationS })
+  } else {
+    const api = await startApiProcess(db.url)
+    const results = await runIngestBench(api.url, durationS).finally(() => api.stop())
+    const rows = Math.max(100_000, Math.round(results[1]!.readingsPerS * durationS))
+    const ceiling = await copyCeiling(db, rows)
+    console.log(`ceiling: COPY of ${rows} rows into a scratch copy of the table: ${Math.round(ceiling)} rows/s`)
+    for (const r of results) {
+      console.log(`${r.name}: ${Math.round(r.readingsPerS)} readings/s (${Math.round(r.requestsPerS)} req/s), ` +
+        `p50 ${r.p50Ms} ms, p99 ${r.p99Ms} ms, ${(r.readingsPerS / ceiling * 100).toFixed(1)}% of COPY, ` +
+        `non-2xx ${r.non2xx}, errors ${r.errors}`)
+    }
+    // The summary's share of a flush, in PostgreSQL alone: (b)'s flushes hold about four 1,000-sensor
+    // batches, (a)'s about two dozen single readings.
+    for (const [pairs, perPair] of [[1000, 4], [25, 1]] as const) {
+      const cost = await measureSummaryCost(db.url, { pairs, perPair, runs: 30 })
+      const perFlushMs = cost.withSummaryMs - cost.withoutSummaryMs + cost.foldMs / cost.runs
+      console.log(`summary upkeep: a flush of ${cost.readings} readings over ${cost.pairs} sensors takes ` +
+        `${cost.withSummaryMs.toFixed(2)} ms with its summary delta, ${cost.withoutSummaryMs.toFixed(2)} ms as a plain INSERT ` +
+        `(medians of ${cost.runs} alternating runs, committed); folding those ${cost.runs} deltas took ${cost.foldMs.toFixed(2)} ms: ` +
+        `the summary adds ${perFlushMs.toFixed(2)} ms (${(perFlushMs / cost.withoutSummaryMs * 100).toFixed(0)}%) per flush`)
+    }
+    if (!values['skip-reads']) {
+      await runReadBench({ databaseUrl: db.url, log: console.log, readings, sensors: 10_000, durationS })
+      await runBacklogBench({ databaseUrl: db.url, log: console.log, pendingReadings: Number(values.pending), durationS })
+    }
   }
 } finally {
   await db.drop()

@@ -6,7 +6,7 @@ import ingestRoutes from './ingest/routes.js'
 import db from './plugins/db.js'
 import lifecycle from './plugins/lifecycle.js'
 import metrics from './metrics/plugin.js'
-import problemErrors from './plugins/problem-errors.js'
+import problemErrors, { frameworkErrors } from './plugins/problem-errors.js'
 import readRoutes from './read/routes.js'
 import summary from './plugins/summary.js'
 import writer from './plugins/writer.js'
@@ -28,7 +28,8 @@ export async function buildApp (config: AppConfig, options: BuildOptions = {}): 
     // One log line per request costs more than the request itself at 10k+ req/s; rejected and
     // failed requests are logged by the error handler, and /metrics counts the rest.
     logController: new LogController({ disableRequestLogging: true }),
-    return503OnClosing: true
+    return503OnClosing: true,
+    frameworkErrors
   })
 
   await app.register(problemErrors)

@@ -25,6 +25,8 @@ async function main (): Promise<void> {
     ? `database: embedded PGlite in ${config.dataDir} (no DATABASE_URL set)`
     : `database: PostgreSQL at ${new URL(databaseUrl).host}`)
 
+  // Before listen(), which readies the app: its summary fold timer starts on ready, so no fold
+  // meets a table the migrations have yet to create.
   await migrate(databaseUrl, app.log)
 
   // SHUTDOWN_TIMEOUT_S bounds the drain that starts when the listener closes; the readiness delay

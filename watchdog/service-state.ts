@@ -13,6 +13,11 @@ export interface Incident {
   nextReminderAt?: number
   /** Targets that failed because of this service during the incident (root cause). */
   affected: string[]
+  /**
+   * The most failed checks a member counted during the incident: the RESOLVED carries it, since
+   * the recovering check resets the members' own counts before the RESOLVED is built.
+   */
+  failedChecks?: number
 }
 
 /** What the watchdog remembers about one service (persisted). */
@@ -69,6 +74,8 @@ export function evaluateService (state: ServiceState, context: ServiceContext, n
     state.incident = { id: `${context.name}#${since}`, openedAt: since, remindersSent: 0, affected: [] }
   }
   const incident = state.incident
+  const failedChecksNow = Math.max(0, ...memberStates.map((s) => s.failedChecks))
+  if (incident) incident.failedChecks = Math.max(incident.failedChecks ?? 0, failedChecksNow)
   let affectedGrew = false
   if (incident) {
     for (const t of affectedNow) {
@@ -87,7 +94,7 @@ export function evaluateService (state: ServiceState, context: ServiceContext, n
     createdAt: now,
     ping: false,
     since: incident?.openedAt,
-    failedChecks: Math.max(0, ...memberStates.map((s) => s.failedChecks)),
+    failedChecks: incident?.failedChecks ?? failedChecksNow,
     targets: context.members.map((m) => summarize(m, context.targets[m.name]!)),
     ...(incident && incident.affected.length > 0
       ? { affected: incident.affected.map((name) => summarize(context.allTargets.find((t) => t.name === name)!, context.targets[name]!)) }

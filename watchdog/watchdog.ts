@@ -119,7 +119,9 @@ export class Watchdog {
     const maxInterval = Math.max(...this.config.targets.map((t) => t.intervalMs + t.timeoutMs))
     const roundAge = now - (this.lastRoundAt ?? this.startedAt)
     const roundsOk = roundAge <= 3 * maxInterval
-    const discordStatus = discord.disabled ? 'fail' : discord.reachable === false ? 'warn' : 'pass'
+    // warn: the last attempt failed and is being retried, a 429 included (Discord is reachable
+    // but the message is not delivered yet: the alert is late, which the operator should see).
+    const discordStatus = discord.disabled ? 'fail' : discord.retrying ? 'warn' : 'pass'
     const status = !roundsOk || discordStatus === 'fail' ? 'fail' : discordStatus === 'warn' ? 'warn' : 'pass'
     const time = new Date(now).toISOString()
     return {
@@ -145,7 +147,7 @@ export class Watchdog {
             time,
             observedValue: discord.queued,
             observedUnit: 'queued messages',
-            ...(discord.disabled ? { output: `webhook disabled: ${discord.disabledReason}` } : discord.reachable === false ? { output: discord.lastError } : {})
+            ...(discord.disabled ? { output: `webhook disabled: ${discord.disabledReason}` } : discord.retrying ? { output: discord.lastError } : {})
           }],
           'watchdog:rounds': [{
             componentType: 'system',

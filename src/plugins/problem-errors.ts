@@ -1,4 +1,4 @@
-import type { FastifyError, FastifyInstance } from 'fastify'
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
 import { HttpProblem, PROBLEM_CONTENT_TYPE, problem, serviceUnavailable } from '../problem.js'
 import { isDatabaseUnavailable, isTransientConflict } from '../db/errors.js'
@@ -13,7 +13,9 @@ const FASTIFY_DETAILS: Record<string, string> = {
   FST_ERR_CTP_INVALID_JSON_BODY: 'The request body is not valid JSON',
   FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'Content-Length does not match the body',
   FST_ERR_CTP_INVALID_TYPE: 'The Content-Type header is not valid',
-  FST_ERR_CTP_EMPTY_TYPE: 'The Content-Type header is empty'
+  FST_ERR_CTP_EMPTY_TYPE: 'The Content-Type header is empty',
+  FST_ERR_BAD_URL: 'The URL is not valid: a percent-encoded sequence does not decode',
+  FST_ERR_MAX_PARAM_LENGTH: 'A path parameter is longer than this server accepts'
 }
 
 function toProblem (err: FastifyError | HttpProblem | Error, method: string): HttpProblem {
@@ -34,14 +36,24 @@ function toProblem (err: FastifyError | HttpProblem | Error, method: string): Ht
   return new HttpProblem(500, undefined, 'Unexpected error; it has been logged')
 }
 
+function sendProblem (err: FastifyError, request: FastifyRequest, reply: FastifyReply) {
+  const answer = toProblem(err, request.method)
+  if (answer.status >= 500) request.log.error({ err }, 'request failed')
+  else request.log.info({ status: answer.status, detail: answer.body.detail }, 'request rejected')
+  return reply.code(answer.status).headers(answer.headers).type(PROBLEM_CONTENT_TYPE).send(answer.body)
+}
+
+/**
+ * Fastify's `frameworkErrors` server option: errors met before any route runs (a URL that does
+ * not decode, a path parameter over maxParamLength), answered like every other error.
+ */
+export const frameworkErrors = (err: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
+  void sendProblem(err, request, reply)
+}
+
 /** Every 4xx and 5xx, Fastify's own included, answered as RFC 9457 problem+json without internals. */
 export default fp(async function problemErrors (fastify: FastifyInstance) {
-  fastify.setErrorHandler(function (err: FastifyError, request, reply) {
-    const answer = toProblem(err, request.method)
-    if (answer.status >= 500) request.log.error({ err }, 'request failed')
-    else request.log.info({ status: answer.status, detail: answer.body.detail }, 'request rejected')
-    return reply.code(answer.status).headers(answer.headers).type(PROBLEM_CONTENT_TYPE).send(answer.body)
-  })
+  fastify.setErrorHandler(sendProblem)
 
   fastify.setNotFoundHandler(function (request, reply) {
     return reply.code(404).type(PROBLEM_CONTENT_TYPE).send(problem(404, `No route for ${request.method} ${request.url.split('?')[0]}`))

@@ -20,10 +20,18 @@ export function integerParam (min: number, max: number) {
 
 export const sensorIdParam = integerParam(0, MAX_SENSOR_ID)
 
+// As in a reading's text fields (src/ingest/reading.ts): C0, DEL and C1, NUL included.
+const CONTROL_CHARS = /[\u0000-\u001F\u007F-\u009F]/
+
+/** Text as strict as a reading's text fields: `min`..`max` characters, valid Unicode, no control characters. */
+export const textParam = (min: number, max: number) => z.string({ error: 'must be given once' })
+  .min(min, { error: min === 1 ? 'must not be empty' : `must have at least ${min} characters` })
+  .max(max, { error: `must have at most ${max} characters` })
+  .refine((s) => !CONTROL_CHARS.test(s), { error: 'must not contain control characters' })
+  .refine((s) => s.isWellFormed(), { error: 'must be valid Unicode (no lone surrogates)' })
+
 /** A variable name as readings carry it. */
-export const variableParam = z.string({ error: 'must be given once' })
-  .min(1, { error: 'must not be empty' })
-  .max(100, { error: 'must have at most 100 characters' })
+export const variableParam = textParam(1, 100)
 
 /** `limit`: how many items one page holds. */
 export const limitParam = (defaultLimit: number, maxLimit: number) => integerParam(1, maxLimit).default(defaultLimit)

@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify'
 import { z } from 'zod'
 import { cursorParam } from './cursor.js'
+import { parseTimestamp } from '../ingest/timestamp.js'
 import { limitParam, parseParams, sensorIdParam, timestampParam, variableParam } from './query-params.js'
 import { ReadingsQueryRepository } from './readings-repository.js'
 import { ReadingsService } from './readings-service.js'
@@ -8,9 +9,10 @@ import { ReadingsService } from './readings-service.js'
 export const READINGS_DEFAULT_LIMIT = 100
 export const READINGS_MAX_LIMIT = 10_000
 
+// As the API prints timestamps (isoUtc), and a date that exists in the years 0001..9999.
 const position = z.strictObject({
-  ts: z.string().regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/),
-  variable: z.string().min(1).max(100)
+  ts: z.string().regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/).refine((ts) => parseTimestamp(ts).ok),
+  variable: variableParam
 })
 
 // sensor_id is required: a newest-first listing across all sensors would need an index on ts

@@ -110,6 +110,8 @@ t.test('HTTP requests are counted by route pattern and status, never by raw URL'
 
 t.test('gauges report the write queue, the pool and the running version and instance', async (t) => {
   const app = await build(t, { databaseUrl, instanceId: 'replica-7' })
+  // A scrape asks the database for the summary backlog: the first opens that pool connection.
+  await scrape(app)
   const families = await scrape(app)
   t.equal(value(families, 'iot_write_queue_depth'), 0)
   t.equal(value(families, 'iot_write_flushes_in_flight'), 0)

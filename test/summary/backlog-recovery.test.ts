@@ -11,12 +11,17 @@ import { listeningApp, options } from '../load-test/helpers.js'
 // DB_STATEMENT_TIMEOUT_MS. A fold of it all in one statement timed out, rolled back, and every
 // read started it over: every /sensors read answered 503 forever.
 
-const STATEMENT_TIMEOUT_MS = 150
-const READINGS = 400_000
+// The issue's setting: a 1 s statement timeout, a backlog of 1.5 million readings (the run's,
+// and the rest appended as the writer would, for sensors of its own, which is quicker to make).
+const STATEMENT_TIMEOUT_MS = 1000
+const READINGS = 100_000
 const SENSORS = 2000
 const SENSOR_BASE = 1_000_000
+const OTHER_READINGS = 1_400_000
+const OTHER_SENSORS = 10_000
 
 t.test('with folds off, reads over a backlog no single statement can fold answer at once, then recover; the load test verifies', async (t) => {
+  t.setTimeout(600_000)
   // The backlog: written by a replica that does not fold, with room for its flushes on a busy machine.
   const writer = await listeningApp(t, { config: { summaryFoldIntervalMs: 0 } })
   const databaseUrl = writer.databaseUrl
@@ -38,8 +43,13 @@ t.test('with folds off, reads over a backlog no single statement can fold answer
   })
 
   const pool = testPool(t, databaseUrl)
+  await pool.query(`
+    INSERT INTO sensor_summary_deltas (sensor_ids, variables, reading_counts, first_seen, last_seen, latest_values, latest_units)
+    SELECT array_agg(s ORDER BY s), array_agg('temperature'::text), array_agg(1::int8), array_agg(ts), array_agg(ts), array_agg(r::float8), array_agg('C'::text)
+    FROM generate_series(1, $1::int) r, generate_series(5000000, 5000000 + $2::int - 1) s, LATERAL (SELECT timestamptz '2024-01-01' + r * interval '1 s' AS ts) t
+    GROUP BY r`, [OTHER_READINGS / OTHER_SENSORS, OTHER_SENSORS])
   const { rows: [backlog] } = await pool.query<{ readings: string }>('SELECT sum(n_readings)::text AS readings FROM sensor_summary_deltas')
-  t.equal(Number(backlog!.readings), READINGS, 'nothing was folded: the whole run is pending')
+  t.equal(Number(backlog!.readings), READINGS + OTHER_READINGS, 'nothing was folded: the whole run is pending')
   const client = await pool.connect()
   try {
     await client.query(`BEGIN; SET LOCAL statement_timeout = ${STATEMENT_TIMEOUT_MS}`)
@@ -57,14 +67,14 @@ t.test('with folds off, reads over a backlog no single statement can fold answer
     t.match(await res.json(), { as_of: /Z$/, pending_readings: Number }, `${path} says the summary lags`)
   }
 
-  await until(async () => !('as_of' in (await (await fetch(`${url}/sensors/${SENSOR_BASE}`)).json() as object)), 120_000, 'reads to be exact again')
+  await until(async () => !('as_of' in (await (await fetch(`${url}/sensors/${SENSOR_BASE}`)).json() as object)), 300_000, 'reads to be exact again')
   const stored = await fetchStoredCounts(Array.from({ length: SENSORS }, (_, i) => SENSOR_BASE + i), { url })
   const verification = compareCounts(run.ledger.tallyBySensor(SENSORS, 1000), stored)
   t.match(verification, { holds: true, stored: READINGS, lost: 0, duplicated: 0 }, 'the load test\'s verification holds')
 
   t.same(answers.filter((a) => a.status !== 200 && !(a.status === 404 && a.stale)), [], 'every read answered 200, or 404 as of an older point')
   t.ok(answers.some((a) => a.stale), 'some answers were marked as of an older point')
-  t.same(answers.filter((a) => a.ms > 2000), [], 'every read answered within 2 s')
+  t.same(answers.filter((a) => a.ms > 3000), [], 'every read answered within 3 s')
 
   const again = await loadTest(options(url, '--readings', '5000', '--batch', '100', '--sensors', '50', '--max'))
   t.equal(again.passed, true, `a whole load test passes afterwards: ${again.reasons.join('; ')}`)

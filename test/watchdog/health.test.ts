@@ -28,6 +28,25 @@ t.test('/health passes once Discord took a message and a round completed', async
   t.equal(health.body.checks['discord:webhook'][0].status, 'pass')
 })
 
+t.test('/health warns while Discord rate-limits a message (429) and passes once it is delivered', async (t) => {
+  const target = await SwitchableTarget.start(t)
+  const clock = new FakeClock()
+  const discord = await FakeDiscord.start(t, clock)
+  discord.respondWith({ status: 429, body: { message: 'You are being rate limited.', retry_after: 5, global: false } })
+  const h = await startHarness(t, { targets: [{ name: 'api-1', type: 'http', url: target.url, timeout: '500ms' }] }, { clock, discord })
+  await h.round()
+  await discord.whenRequests(1)
+  const limited = await getHealth(t, h)
+  t.equal(limited.status, 200)
+  t.equal(limited.body.status, 'warn')
+  t.equal(limited.body.discord.reachable, true, 'Discord answered')
+  t.match(limited.body.checks['discord:webhook'][0], { status: 'warn', output: /429/ })
+  await h.deliver()
+  const delivered = await getHealth(t, h)
+  t.equal(delivered.body.status, 'pass')
+  t.equal(delivered.body.checks['discord:webhook'][0].status, 'pass')
+})
+
 t.test('a 404 from Discord disables the webhook and /health says so with 503', async (t) => {
   const target = await SwitchableTarget.start(t)
   const clock = new FakeClock()

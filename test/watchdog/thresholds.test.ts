@@ -56,6 +56,19 @@ t.test('recovery sends one RESOLVED with the outage duration after two successes
   t.equal(embeds[1].fields.find((f: any) => f.name === 'Lasted').value, '40s')
 })
 
+t.test('the RESOLVED carries the outage\'s failed checks, not the count the recovery reset', async (t) => {
+  const target = await SwitchableTarget.start(t, 'fail')
+  const h = await startHarness(t, oneTarget(target.url))
+  await h.rounds(5)
+  target.mode = 'ok'
+  await h.rounds(2)
+  await h.deliver()
+  const [down, resolved] = h.discord.incidentEmbeds
+  t.equal(down.fields.find((f: any) => f.name === 'Failed checks').value, '3', 'the DOWN went out at the third')
+  t.match(resolved.title, /^🟢 RESOLVED/)
+  t.equal(resolved.fields.find((f: any) => f.name === 'Failed checks').value, '5')
+})
+
 t.test('a hung target counts as failed at its timeout', async (t) => {
   const target = await SwitchableTarget.start(t, 'hang')
   const h = await startHarness(t, oneTarget(target.url, { timeout: '200ms' }))

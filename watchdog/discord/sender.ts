@@ -26,6 +26,8 @@ export interface SenderStatus {
   webhook: string
   /** Discord answered the last attempt (a 429 counts: it is reachable, just busy). */
   reachable: boolean | undefined
+  /** The last attempt did not deliver its message (network error, 5xx or 429), which waits to be sent again. */
+  retrying: boolean
   disabled: boolean
   disabledReason?: string
   lastSuccessAt?: number
@@ -59,7 +61,7 @@ export class WebhookSender {
   constructor (private readonly options: SenderOptions) {
     this.url = executeWebhookUrl(options.webhookUrl)
     this.queue = [...(options.queue ?? [])]
-    this.state = { webhook: redactWebhookUrl(options.webhookUrl), reachable: undefined, disabled: false, queued: 0, sent: 0, rateLimited: 0 }
+    this.state = { webhook: redactWebhookUrl(options.webhookUrl), reachable: undefined, retrying: false, disabled: false, queued: 0, sent: 0, rateLimited: 0 }
   }
 
   /** Queues a notification; a queued one with the same key is replaced by it (latest state wins). */
@@ -171,6 +173,7 @@ export class WebhookSender {
       this.inFlight = []
       this.backoffMs = 0
       this.state.reachable = true
+      this.state.retrying = false
       this.state.lastSuccessAt = clock.now()
       this.state.sent++
       logger.info({ notifications: batch.map((n) => `${n.kind}:${n.key}`) }, 'posted to discord')
@@ -179,6 +182,9 @@ export class WebhookSender {
       const waitMs = retryAfterMs(text, headers)
       this.state.rateLimited++
       this.state.reachable = true
+      this.state.retrying = true
+      this.state.lastError = `HTTP 429: rate limited; sending again in ${waitMs} ms, as Discord asked`
+      this.state.lastErrorAt = clock.now()
       this.notBefore = Math.max(this.notBefore, clock.now() + waitMs)
       logger.warn({ waitMs }, 'discord rate limit hit (429); waiting as asked')
       this.requeue(batch)
@@ -196,6 +202,7 @@ export class WebhookSender {
       // A 4xx other than these means this message can never be accepted: keep the queue moving.
       this.inFlight = []
       this.state.reachable = true
+      this.state.retrying = false
       this.state.lastError = `HTTP ${statusCode}: ${text.slice(0, 200)}`
       this.state.lastErrorAt = clock.now()
       logger.error({ statusCode, body: text.slice(0, 500) }, 'discord refused a message; dropped')
@@ -208,6 +215,7 @@ export class WebhookSender {
     this.backoffMs = this.backoffMs === 0 ? FIRST_BACKOFF_MS : Math.min(this.backoffMs * 2, this.options.maxBackoffMs)
     this.notBefore = Math.max(this.notBefore, now + this.backoffMs)
     this.state.reachable = false
+    this.state.retrying = true
     this.state.lastError = error
     this.state.lastErrorAt = now
     this.options.logger.warn({ error, retryInMs: this.backoffMs }, 'discord post failed; will retry')

@@ -1,13 +1,12 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process'
-import { createHash } from 'node:crypto'
 import { once } from 'node:events'
 import { existsSync } from 'node:fs'
-import { cp, mkdtemp, readdir, readFile, rename, rm, symlink } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
+import { cp, mkdir, mkdtemp, rename, rm, symlink } from 'node:fs/promises'
 import { join } from 'node:path'
 import { createInterface } from 'node:readline'
 import { promisify } from 'node:util'
 import { packageRoot } from '../../../src/paths.js'
+import { testRuntimeDir } from '../../helpers/test-runtime.js'
 
 interface Teardown {
   teardown(fn: () => unknown): void
@@ -15,29 +14,20 @@ interface Teardown {
 
 const START_TIMEOUT_MS = 30_000
 
-/** Hash of everything the build reads, so a build is reused exactly while its inputs are unchanged. */
-async function buildInputsHash (): Promise<string> {
-  const files = ['package.json', 'package-lock.json', 'tsconfig.json', 'tsconfig.build.json']
-  for (const dir of ['src', 'watchdog']) {
-    const entries = await readdir(join(packageRoot, dir), { recursive: true })
-    files.push(...entries.filter((entry) => entry.endsWith('.ts')).map((entry) => join(dir, entry)))
-  }
-  const hash = createHash('sha256')
-  for (const file of files.sort()) hash.update(`${file}\0`).update(await readFile(join(packageRoot, file))).update('\0')
-  return hash.digest('hex').slice(0, 16)
-}
-
 /**
  * The Docker image's runtime layout: dist/ compiled with tsconfig.build.json (what `npm run build`
- * makes), package.json, migrations/ and node_modules/, in a temporary folder named after the hash
- * of the build's inputs. It is built once and shared by the test files (and runs) that need it:
- * each builds in a private folder and renames it into place, so none ever reads a half-written
- * dist/, and a file that loses the race uses the winner's identical build.
+ * makes), package.json, and this checkout's migrations/ and node_modules/, in `.test-runtime/`
+ * inside the checkout (git-ignored). Built by the first test file of a run that needs it and
+ * shared by the others: each builds in a private folder and renames it into place, so none ever
+ * reads a half-written dist/, and a file that loses the race uses the winner's identical build.
+ * tap's before and after scripts (test/helpers/test-runtime.ts) remove it, so every run builds
+ * from its own sources and nothing outlives the run or is shared with another checkout.
  */
 export async function buildRuntime (): Promise<string> {
-  const root = join(tmpdir(), `iot-runtime-${await buildInputsHash()}`)
+  const root = join(testRuntimeDir, 'runtime')
   if (existsSync(root)) return root
-  const staging = await mkdtemp(`${root}-`)
+  await mkdir(testRuntimeDir, { recursive: true })
+  const staging = await mkdtemp(join(testRuntimeDir, 'staging-'))
   try {
     const tsc = join(packageRoot, 'node_modules', 'typescript', 'bin', 'tsc')
     await promisify(execFile)(process.execPath, [tsc, '-p', join(packageRoot, 'tsconfig.build.json'), '--outDir', join(staging, 'dist')], { cwd: packageRoot })
