@@ -1,6 +1,7 @@
 import Fastify, { LogController, type FastifyInstance, type FastifyServerOptions } from 'fastify'
 import compress from '@fastify/compress'
 import type { AppConfig } from './config.js'
+import dashboard from './dashboard/plugin.js'
 import healthRoutes from './health/routes.js'
 import ingestRoutes from './ingest/routes.js'
 import db from './plugins/db.js'
@@ -44,5 +45,6 @@ export async function buildApp (config: AppConfig, options: BuildOptions = {}): 
   await app.register(healthRoutes, { config })
   await app.register(ingestRoutes, { config })
   await app.register(readRoutes, { config })
+  await app.register(dashboard, { config })
   return app
 }
