@@ -14,7 +14,7 @@ export function NewestReadings ({ sensorId, version }: { sensorId: number, versi
       {query.error !== undefined && <QueryError error={query.error} what="the newest readings" />}
       {query.data !== undefined && (
         <div class="table-wrap">
-          <table data-testid="raw-readings">
+          <table class="raw" data-testid="raw-readings">
             <thead><tr><th scope="col">Time</th><th scope="col">Variable</th><th scope="col" class="num">Value</th></tr></thead>
             <tbody>
               {query.data.readings.map((r) => (

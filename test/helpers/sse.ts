@@ -1,0 +1,55 @@
+import { createParser, type EventSourceMessage } from 'eventsource-parser'
+import { until } from './wait.js'
+
+interface Teardown {
+  teardown(fn: () => unknown): void
+}
+
+export interface EventStream {
+  status: number
+  headers: Headers
+  events: EventSourceMessage[]
+  /** Resolves with the first event (already received or to come) that the predicate accepts. */
+  waitFor (predicate: (event: EventSourceMessage) => boolean, timeoutMs?: number, what?: string): Promise<EventSourceMessage>
+  /** Whether the server ended the stream. */
+  ended: boolean
+  close (): void
+}
+
+/** Opens a Server-Sent Events stream with fetch() and collects its events until teardown. */
+export async function openEventStream (t: Teardown, url: string, headers: Record<string, string> = {}): Promise<EventStream> {
+  const controller = new AbortController()
+  t.teardown(() => controller.abort())
+  const res = await fetch(url, { headers: { accept: 'text/event-stream', ...headers }, signal: controller.signal })
+  const stream: EventStream = {
+    status: res.status,
+    headers: res.headers,
+    events: [],
+    ended: false,
+    async waitFor (predicate, timeoutMs = 5000, what = 'an event') {
+      let found: EventSourceMessage | undefined
+      await until(() => (found = stream.events.find(predicate)) !== undefined, timeoutMs, what)
+      return found!
+    },
+    close: () => controller.abort()
+  }
+  if (res.body !== null && res.ok) {
+    const parser = createParser({ onEvent: (event) => stream.events.push(event) })
+    void (async () => {
+      try {
+        for await (const chunk of res.body!.pipeThrough(new TextDecoderStream())) parser.feed(chunk)
+      } catch {
+        // aborted
+      }
+      stream.ended = true
+    })()
+  } else {
+    stream.ended = true
+  }
+  return stream
+}
+
+/** The sensors a feed event carries. */
+export function sensorsOf (event: EventSourceMessage): Array<{ sensor_id: number, last_seen_ms: number, reading_count: number, variables: string[] }> {
+  return (JSON.parse(event.data) as { sensors: [] }).sensors
+}
