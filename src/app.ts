@@ -15,6 +15,8 @@ import writer from './plugins/writer.js'
 export interface BuildOptions {
   /** Fastify's logger option; tests pass false. */
   logger?: FastifyServerOptions['logger']
+  /** Where the dashboard's built front-end is (default dist/web). */
+  webRoot?: string
 }
 
 /** Builds the API from a config object: no listening, no signals, no side effects on import. */
@@ -45,6 +47,6 @@ export async function buildApp (config: AppConfig, options: BuildOptions = {}): 
   await app.register(healthRoutes, { config })
   await app.register(ingestRoutes, { config })
   await app.register(readRoutes, { config })
-  await app.register(dashboard, { config })
+  await app.register(dashboard, { config, webRoot: options.webRoot })
   return app
 }

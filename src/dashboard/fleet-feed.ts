@@ -19,6 +19,14 @@ export interface FeedSubscriber {
 
 const RETRY_AFTER_FAILURE_MS = 1000
 
+/** The server is closing: no new stream (answered 503, so the page retries elsewhere or later). */
+export class FeedClosedError extends Error {
+  readonly statusCode = 503
+  constructor () {
+    super('The live feed is closing')
+  }
+}
+
 /**
  * One copy of the fleet per replica, shared by every open dashboard: loaded when the first page
  * subscribes, kept current from summary changes (a targeted read of the sensors that changed, or a
@@ -34,6 +42,7 @@ export class FleetFeed {
   private pending: Set<number> | 'all' | undefined
   private draining: Promise<void> | undefined
   private retryTimer: NodeJS.Timeout | undefined
+  private closed = false
 
   constructor (
     private readonly repository: Pick<FleetRepository, 'all' | 'some'>,
@@ -44,10 +53,13 @@ export class FleetFeed {
 
   /** Sends the subscriber its 'fleet' event, then every change; resolves with its unsubscribe function. */
   async subscribe (subscriber: FeedSubscriber): Promise<() => void> {
+    if (this.closed) throw new FeedClosedError()
     this.users++
     let fleet: Map<number, FleetSensor>
     try {
       fleet = await this.loaded()
+      // A stream opened after close() would hold the closing server open.
+      if (this.closed) throw new FeedClosedError()
     } catch (err) {
       this.release()
       throw err
@@ -69,6 +81,7 @@ export class FleetFeed {
 
   /** Ends every stream (before the server closes: open streams would hold it) and stops listening. */
   async close (): Promise<void> {
+    this.closed = true
     for (const subscriber of this.subscribers) subscriber.close()
     this.subscribers.clear()
     this.users = 0
@@ -99,7 +112,7 @@ export class FleetFeed {
   }
 
   private release (): void {
-    this.users--
+    this.users = Math.max(0, this.users - 1)
     if (this.users === 0) this.stop().catch((err: unknown) => this.log.warn({ err }, 'live feed: stopping failed'))
   }
 

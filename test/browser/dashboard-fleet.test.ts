@@ -1,3 +1,5 @@
+/// <reference lib="dom" />
+// (functions passed to page.evaluate() run in the browser)
 import t from 'tap'
 import { launchBrowser, noChromium } from '../helpers/browser.js'
 import { build } from '../helpers/build.js'

@@ -114,3 +114,11 @@ t.test('the last page leaving stops the feed; the next one starts it afresh', as
   const fleet = await second.waitFor((e) => e.event === 'fleet')
   t.same(sensorsOf(fleet).map((s) => s.sensor_id), [5], 'the new fleet holds what arrived while nobody watched')
 })
+
+t.test('a page that subscribes while the server closes gets a 503, not a stream that holds the server open', async (t) => {
+  const app = await build(t)
+  await app.fleetFeed.close()
+  const res = await app.inject({ method: 'GET', url: '/dashboard/events', headers: { accept: 'text/event-stream' } })
+  t.equal(res.statusCode, 503)
+  t.ok(res.headers['retry-after'])
+})

@@ -1,3 +1,5 @@
+/// <reference lib="dom" />
+// (functions passed to page.evaluate() run in the browser)
 import type { FastifyInstance } from 'fastify'
 import type { Page } from 'playwright-core'
 

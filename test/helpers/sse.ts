@@ -36,8 +36,9 @@ export async function openEventStream (t: Teardown, url: string, headers: Record
   if (res.body !== null && res.ok) {
     const parser = createParser({ onEvent: (event) => stream.events.push(event) })
     void (async () => {
+      const reader = res.body!.pipeThrough(new TextDecoderStream()).getReader()
       try {
-        for await (const chunk of res.body!.pipeThrough(new TextDecoderStream())) parser.feed(chunk)
+        for (let chunk = await reader.read(); !chunk.done; chunk = await reader.read()) parser.feed(chunk.value)
       } catch {
         // aborted
       }
