@@ -1,11 +1,12 @@
 import { parseArgs } from 'node:util'
 import { startApiProcess } from './api-process.js'
 import { benchDatabase } from './database.js'
+import { runDashboardBench } from './dashboard.js'
 import { copyCeiling, runIngestBench } from './ingest.js'
 import { runReadBench } from './read.js'
 import { measureSummaryCost } from './summary-cost.js'
 
-// npm run bench [-- --duration 10 --readings 1000000 --skip-reads]: ingest throughput and latency,
+// npm run bench [-- --duration 10 --readings 1000000 --skip-reads --skip-dashboard]: ingest throughput and latency,
 // what the summary adds to a flush, then read latency over a seeded fleet, against a scratch
 // database on DATABASE_URL's server (or an in-memory embedded PGlite), with the COPY ceiling
 // measured in the same run.
@@ -13,7 +14,8 @@ const { values } = parseArgs({
   options: {
     duration: { type: 'string', default: '10' },
     readings: { type: 'string', default: '1000000' },
-    'skip-reads': { type: 'boolean', default: false }
+    'skip-reads': { type: 'boolean', default: false },
+    'skip-dashboard': { type: 'boolean', default: false }
   }
 })
 const durationS = Number(values.duration)
@@ -47,6 +49,8 @@ try {
   if (!values['skip-reads']) {
     await runReadBench({ databaseUrl: db.url, log: console.log, readings, sensors: 10_000, durationS })
   }
+  // The live feed's cost on ingest (ABBA) and page speed over 10 million readings (npm run bench:dashboard alone).
+  if (!values['skip-dashboard']) await runDashboardBench({ databaseUrl: db.url, log: console.log, durationS: Math.min(durationS, 5) })
 } finally {
   await db.drop()
 }

@@ -1,19 +1,22 @@
 -- Up Migration
 -- Tells every replica which sensors a statement changed in sensor_variable_summary, so the
--- dashboard's live feed (src/dashboard/) reads only those. Only folds write the summary, about once
--- a second, so this runs once per fold and never in an ingest flush. NOTIFY is delivered on commit,
--- to every session LISTENing on the channel, whichever replica folded.
--- Payload: the sensor ids, comma-separated, or '*' when more than 500 changed (a NOTIFY payload is
--- at most 8000 bytes; listeners then reread the whole summary).
+-- dashboard's live feed (src/dashboard/) rereads only those. Only folds write the summary, about
+-- once a second, so this runs once per fold and never in an ingest flush. NOTIFY is delivered on
+-- commit, to every session LISTENing on the channel, whichever replica folded.
+-- Payload: sensor ids, comma-separated, at most 600 per notification (a payload holds at most
+-- 8000 bytes): a fold that changed more sends several.
 CREATE FUNCTION notify_sensor_summary_changed() RETURNS trigger LANGUAGE plpgsql AS $$
 DECLARE
-  ids int4[];
+  ids text;
 BEGIN
-  SELECT array_agg(sensor_id) INTO ids FROM (SELECT DISTINCT sensor_id FROM changed LIMIT 501) s;
-  IF ids IS NULL THEN
-    RETURN NULL;
-  END IF;
-  PERFORM pg_notify('sensor_summary_changed', CASE WHEN cardinality(ids) > 500 THEN '*' ELSE array_to_string(ids, ',') END);
+  FOR ids IN
+    SELECT string_agg(sensor_id::text, ',' ORDER BY sensor_id)
+    FROM (SELECT sensor_id, (row_number() OVER (ORDER BY sensor_id) - 1) / 600 AS chunk FROM (SELECT DISTINCT sensor_id FROM changed) d) numbered
+    GROUP BY chunk
+    ORDER BY chunk
+  LOOP
+    PERFORM pg_notify('sensor_summary_changed', ids);
+  END LOOP;
   RETURN NULL;
 END
 $$;

@@ -5,9 +5,19 @@ import type { SummaryChange, SummaryChanges } from './summary-changes.js'
 /** What a subscriber receives: first 'fleet' (every sensor it follows), then 'sensors' (those that changed). */
 export interface FeedEvent {
   event: 'fleet' | 'sensors'
-  /** `now`: the server's clock in epoch ms, so pages tell silence by it rather than their own. */
-  data: { now: number, sensors: FleetSensor[] }
+  /**
+   * JSON of `{ now, sensors }`, `now` the server's clock in epoch ms (pages tell silence by it
+   * rather than their own); serialised once for all the pages that follow the whole fleet.
+   */
+  data: string
 }
+
+export interface FeedData {
+  now: number
+  sensors: FleetSensor[]
+}
+
+const feedData = (now: number, sensors: FleetSensor[]): string => JSON.stringify({ now, sensors } satisfies FeedData)
 
 export interface FeedSubscriber {
   /** Follow this one sensor only; undefined: the whole fleet. */
@@ -65,7 +75,7 @@ export class FleetFeed {
       throw err
     }
     this.subscribers.add(subscriber)
-    subscriber.send({ event: 'fleet', data: { now: this.now(), sensors: this.followedBy(subscriber, [...fleet.values()]) } })
+    subscriber.send({ event: 'fleet', data: feedData(this.now(), this.followedBy(subscriber, [...fleet.values()])) })
     let subscribed = true
     return () => {
       if (!subscribed) return
@@ -160,9 +170,14 @@ export class FleetFeed {
 
   private broadcast (changed: FleetSensor[]): void {
     const now = this.now()
+    let wholeFleet: string | undefined
     for (const subscriber of this.subscribers) {
+      if (subscriber.sensorId === undefined) {
+        subscriber.send({ event: 'sensors', data: wholeFleet ??= feedData(now, changed) })
+        continue
+      }
       const sensors = this.followedBy(subscriber, changed)
-      if (sensors.length > 0) subscriber.send({ event: 'sensors', data: { now, sensors } })
+      if (sensors.length > 0) subscriber.send({ event: 'sensors', data: feedData(now, sensors) })
     }
   }
 

@@ -19,7 +19,8 @@ const eventsQuery = z.strictObject({ sensor_id: sensorIdParam.optional() })
  */
 export default async function liveRoutes (fastify: FastifyInstance, opts: { config: AppConfig, feed: FleetFeed }) {
   await requireTokens(fastify, opts.config.readTokens)
-  await fastify.register(fastifySSE, { heartbeatInterval: 15_000 })
+  // The feed hands over its events' data as JSON text already.
+  await fastify.register(fastifySSE, { heartbeatInterval: 15_000, serializer: (data: unknown) => typeof data === 'string' ? data : JSON.stringify(data) })
 
   fastify.get('/dashboard/events', { sse: 'only' }, async (request, reply) => {
     const { sensor_id: sensorId } = parseParams(eventsQuery, request.query)

@@ -1,7 +1,7 @@
 import pg from 'pg'
 import type { FastifyBaseLogger } from 'fastify'
 
-/** Which sensors changed: their ids, or 'all' when the listener cannot tell (many changed, or it was deaf for a while). */
+/** Which sensors changed: their ids, or 'all' when the listener cannot tell (it was deaf for a while). */
 export type SummaryChange = readonly number[] | 'all'
 
 /** Tells the live feed when sensor_variable_summary changed, from start() until stop(). */
@@ -14,9 +14,9 @@ export const SUMMARY_CHANGED_CHANNEL = 'sensor_summary_changed'
 const RETRY_MIN_MS = 500
 const RETRY_MAX_MS = 10_000
 
-/** The migration's NOTIFY payload: comma-separated sensor ids, or '*'. */
+/** The migration's NOTIFY payload: comma-separated sensor ids (anything else: reread them all). */
 export function parseChangePayload (payload: string | undefined): SummaryChange {
-  if (payload === undefined || payload === '*') return 'all'
+  if (payload === undefined || payload === '') return 'all'
   const ids = payload.split(',').map(Number)
   return ids.every(Number.isInteger) ? ids : 'all'
 }

@@ -10,3 +10,11 @@ export function routeOf (pathname: string): Route {
 
 export const sensorHref = (id: number): string => `/dashboard/sensors/${id}`
 export const fleetHref = '/dashboard/'
+
+/** Sets (or, with undefined, removes) a query parameter of the address without reloading. */
+export function keepInUrl (name: string, value: string | undefined): void {
+  const url = new URL(location.href)
+  if (value === undefined) url.searchParams.delete(name)
+  else url.searchParams.set(name, value)
+  history.replaceState(null, '', url)
+}

@@ -2,7 +2,7 @@ import { useState } from 'preact/hooks'
 import { api, ApiProblem } from '../api.js'
 import { serverNow } from '../clock.js'
 import { formatAgo, formatCount, formatDateTime, formatDuration, formatValue } from '../format.js'
-import { fleetHref } from '../route.js'
+import { fleetHref, keepInUrl } from '../route.js'
 import { useFeed } from '../use-feed.js'
 import { useLiveQuery } from '../use-live-query.js'
 import { Header, OfflineBanner, StateMessage } from '../ui/layout.js'
@@ -15,10 +15,16 @@ import { RANGES, type RangeName, VariableChart } from './variable-chart.js'
 /** A sensor is shown as silent after this long without a reading (the fleet page's default window). */
 const SILENT_AFTER_MS = 10 * 60_000
 
+/** The chart range from the address (?range=30d), so a link or a bookmark keeps it. */
+function rangeFromUrl (): RangeName {
+  const range = new URLSearchParams(location.search).get('range')
+  return RANGES.find((r) => r.value === range)?.value ?? '24h'
+}
+
 /** One sensor: latest value of each variable, its lifespan, charts and newest readings, all kept live. */
 export function SensorPage ({ sensorId }: { sensorId: number }) {
   const feed = useFeed(sensorId)
-  const [range, setRange] = useState<RangeName>('24h')
+  const [range, setRange] = useState<RangeName>(rangeFromUrl)
   useTicker(5000)
   const detail = useLiveQuery((signal) => api.sensor(sensorId, signal), String(sensorId), feed.version)
   document.title = `Sensor ${sensorId} · Sensor fleet`
@@ -70,7 +76,7 @@ export function SensorPage ({ sensorId }: { sensorId: number }) {
             </section>
             <div class="toolbar">
               <h2>History</h2>
-              <Segmented label="Chart range" options={RANGES} value={range} onChange={setRange} testId="chart-range" />
+              <Segmented label="Chart range" options={RANGES} value={range} onChange={(next) => { setRange(next); keepInUrl('range', next === '24h' ? undefined : next) }} testId="chart-range" />
             </div>
             {sensor.variables.map((v) => (
               <VariableChart key={v.variable} sensorId={sensorId} variable={v.variable} unit={v.latest.unit} range={range} version={feed.version} />

@@ -1,4 +1,4 @@
-import { useMemo } from 'preact/hooks'
+import { useEffect, useMemo } from 'preact/hooks'
 import type uPlot from 'uplot'
 import { api, type Aggregate } from '../api.js'
 import { serverNow } from '../clock.js'
@@ -74,6 +74,8 @@ export function VariableChart ({ sensorId, variable, unit, range, version }: Pro
     bands: [{ series: [2, 1], fill: CHART_COLORS.band }]
   }), [])
   const data = useMemo(() => query.data === undefined ? undefined : seriesOf(query.data), [query.data])
+  // User Timing: when this range's chart was first drawn (npm run bench reads it).
+  useEffect(() => { if (data !== undefined) performance.mark(`dashboard:chart:${variable}:${range}`) }, [data === undefined, range])
   const title = unit === '' ? variable : `${variable} (${unit})`
 
   return (
