@@ -59,7 +59,7 @@ export async function measureSummaryCost (databaseUrl: string, opts: { pairs: nu
     // Unmeasured: creates the summary rows and the prepared statements.
     await repository.insertAll(flushOf(sensorBase, opts.pairs, opts.perPair, epochMs++))
     await pool.query({ name: plainName, text: PLAIN_INSERT_SQL, values: readingColumns(flushOf(sensorBase, opts.pairs, opts.perPair, epochMs++)) })
-    await folder.fold()
+    await folder.drain()
     for (let run = 0; run < opts.runs; run++) {
       const a = flushOf(sensorBase, opts.pairs, opts.perPair, epochMs++)
       await timed(withSummary, async () => {
@@ -69,7 +69,7 @@ export async function measureSummaryCost (databaseUrl: string, opts: { pairs: nu
       await timed(withoutSummary, () => pool.query({ name: plainName, text: PLAIN_INSERT_SQL, values: readingColumns(b) }))
     }
     const foldStarted = performance.now()
-    const folded = await folder.fold()
+    const folded = await folder.drain()
     foldMs = performance.now() - foldStarted
     if (folded !== opts.runs) throw new Error(`summary cost: folded ${folded} deltas, expected ${opts.runs}`)
   } finally {

@@ -6,7 +6,7 @@ export class ReadApiError extends Error {
   override name = 'ReadApiError'
 }
 
-const sensorAnswer = z.looseObject({ reading_count: z.number().int().min(0) })
+const sensorAnswer = z.looseObject({ reading_count: z.number().int().min(0), as_of: z.string().optional() })
 
 export interface ReadApiOptions {
   url: string
@@ -18,6 +18,13 @@ export interface ReadApiOptions {
 
 /** A 503 (with Retry-After) is retried this many times before verification gives up. */
 const RETRIES_ON_503 = 2
+
+/**
+ * An answer marked `as_of` (the API's summary still counting a backlog: see docs/api.md) is asked
+ * again every STALE_PAUSE_MS, for up to STALE_WAIT_MS, until it is exact.
+ */
+const STALE_WAIT_MS = 60_000
+const STALE_PAUSE_MS = 250
 
 /**
  * Readings stored for each sensor id, from `GET /sensors/{id}` (404: none). Throws ReadApiError
@@ -57,6 +64,18 @@ export async function fetchStoredCounts (ids: readonly number[], options: ReadAp
 }
 
 async function storedCount (url: string, id: number, headers: Record<string, string>, agent: Dispatcher): Promise<number> {
+  const deadline = Date.now() + STALE_WAIT_MS
+  for (;;) {
+    const answer = await askStoredCount(url, id, headers, agent)
+    if (answer.asOf === undefined) return answer.count
+    if (Date.now() >= deadline) {
+      throw new ReadApiError(`GET /sensors/${id} still answered as of ${answer.asOf} after ${STALE_WAIT_MS / 1000} s: the API's summary is not catching up`)
+    }
+    await new Promise((resolve) => setTimeout(resolve, STALE_PAUSE_MS))
+  }
+}
+
+async function askStoredCount (url: string, id: number, headers: Record<string, string>, agent: Dispatcher): Promise<{ count: number, asOf?: string }> {
   let res
   try {
     res = await request(url, { headers, dispatcher: agent })
@@ -65,19 +84,21 @@ async function storedCount (url: string, id: number, headers: Record<string, str
   }
   const text = await res.body.text()
   if (res.statusCode !== 200) {
-    let problem: { type?: unknown, detail?: unknown, title?: unknown } = {}
+    let problem: { type?: unknown, detail?: unknown, title?: unknown, as_of?: unknown } = {}
     try {
       problem = JSON.parse(text) as typeof problem
     } catch {}
     // The API says "no readings for this sensor" with a typed problem; a bare 404 (no route:
     // wrong URL, or no read API there) must not pass for an empty sensor.
-    if (res.statusCode === 404 && typeof problem.type === 'string' && problem.type !== 'about:blank') return 0
+    if (res.statusCode === 404 && typeof problem.type === 'string' && problem.type !== 'about:blank') {
+      return { count: 0, ...(typeof problem.as_of === 'string' ? { asOf: problem.as_of } : {}) }
+    }
     const detail = String(problem.detail ?? problem.title ?? '')
     throw new ReadApiError(`GET /sensors/${id} answered ${res.statusCode}${detail ? `: ${detail}` : ''}`)
   }
   const parsed = sensorAnswer.safeParse(JSON.parse(text))
   if (!parsed.success) throw new ReadApiError(`GET /sensors/${id} answered 200 without a reading_count`)
-  return parsed.data.reading_count
+  return { count: parsed.data.reading_count, ...(parsed.data.as_of === undefined ? {} : { asOf: parsed.data.as_of }) }
 }
 
 export interface Verification {

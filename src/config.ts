@@ -43,6 +43,9 @@ export const envSchema = z.object({
   READ_TOKENS: tokenList.default([]),
   SILENT_CACHE_MS: int(0, 60_000).default(1000),
   SUMMARY_FOLD_INTERVAL_MS: int(0, 3_600_000).default(1000),
+  SUMMARY_FOLD_CHUNK_DELTAS: int(1, 100_000).default(1000),
+  SUMMARY_FOLD_CHUNK_PAIRS: int(1, 10_000_000).default(50_000),
+  SUMMARY_READ_WAIT_MS: int(0, 60_000).default(500),
   INSTANCE_ID: z.string().min(1).default(hostname())
 })
 
@@ -72,6 +75,12 @@ export interface AppConfig {
   silentCacheMs: number
   /** How often this replica folds summary deltas into the summary (0: only when reads ask). */
   summaryFoldIntervalMs: number
+  /** One fold transaction takes at most this many delta rows (flushes)... */
+  summaryFoldChunkDeltas: number
+  /** ...holding at most this many (sensor, variable) pairs, and always one row at least. */
+  summaryFoldChunkPairs: number
+  /** How long a /sensors read waits for pending deltas to be folded before it answers marked as of an older point. */
+  summaryReadWaitMs: number
   instanceId: string
 }
 
@@ -120,6 +129,9 @@ export function loadConfig (env: NodeJS.ProcessEnv = process.env): AppConfig {
     readTokens: e.READ_TOKENS,
     silentCacheMs: e.SILENT_CACHE_MS,
     summaryFoldIntervalMs: e.SUMMARY_FOLD_INTERVAL_MS,
+    summaryFoldChunkDeltas: e.SUMMARY_FOLD_CHUNK_DELTAS,
+    summaryFoldChunkPairs: e.SUMMARY_FOLD_CHUNK_PAIRS,
+    summaryReadWaitMs: e.SUMMARY_READ_WAIT_MS,
     instanceId: e.INSTANCE_ID
   }
 }

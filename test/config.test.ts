@@ -40,3 +40,12 @@ t.test('SUMMARY_FOLD_INTERVAL_MS defaults to a second, and 0 turns the timer off
   t.equal(loadConfig({ SUMMARY_FOLD_INTERVAL_MS: '0' }).summaryFoldIntervalMs, 0)
   t.throws(() => loadConfig({ SUMMARY_FOLD_INTERVAL_MS: '-1' }), { message: /SUMMARY_FOLD_INTERVAL_MS/ })
 })
+
+t.test('summary fold chunks and the read wait have defaults and bounds', async (t) => {
+  t.match(loadConfig({}), { summaryFoldChunkDeltas: 1000, summaryFoldChunkPairs: 50_000, summaryReadWaitMs: 500 })
+  t.match(loadConfig({ SUMMARY_FOLD_CHUNK_DELTAS: '1', SUMMARY_FOLD_CHUNK_PAIRS: '1', SUMMARY_READ_WAIT_MS: '0' }),
+    { summaryFoldChunkDeltas: 1, summaryFoldChunkPairs: 1, summaryReadWaitMs: 0 })
+  t.throws(() => loadConfig({ SUMMARY_FOLD_CHUNK_DELTAS: '0' }), { message: /SUMMARY_FOLD_CHUNK_DELTAS/ })
+  t.throws(() => loadConfig({ SUMMARY_FOLD_CHUNK_PAIRS: '1.5' }), { message: /SUMMARY_FOLD_CHUNK_PAIRS/ })
+  t.throws(() => loadConfig({ SUMMARY_READ_WAIT_MS: '60001' }), { message: /SUMMARY_READ_WAIT_MS/ })
+})

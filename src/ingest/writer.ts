@@ -1,4 +1,4 @@
-import { isDatabaseUnavailable, isDataError } from '../db/errors.js'
+import { isDatabaseUnavailable, isDataError, isTransientConflict } from '../db/errors.js'
 import type { Reading } from './reading.js'
 import { compareInstants, isoUtcFromParts } from './timestamp.js'
 import type { ReadingsRepository, StoredReading } from './repository.js'
@@ -46,6 +46,17 @@ export interface FlushStats {
   inserted: number
   durationS: number
 }
+
+/**
+ * A flush rolled back by a deadlock or serialization failure (SQLSTATE class 40) is written again,
+ * up to this many times, after a random pause below 10 ms, 20 ms, 40 ms...: concurrent flushes
+ * that collided do not collide again in step.
+ */
+const CONFLICT_RETRIES = 3
+const CONFLICT_BACKOFF_MS = 10
+
+const conflictPause = (attempt: number) =>
+  new Promise((resolve) => setTimeout(resolve, Math.random() * CONFLICT_BACKOFF_MS * 2 ** attempt))
 
 interface Job {
   readings: readonly Reading[]
@@ -153,7 +164,7 @@ export class BatchWriter {
 
   private async flush (jobs: Job[]): Promise<void> {
     try {
-      const outcomes = await this.writeJobs(jobs)
+      const outcomes = await this.writeRetryingConflicts(jobs)
       jobs.forEach((job, i) => job.resolve(outcomes[i]!))
     } catch (err) {
       // Validation should keep bad data out; if some still reaches PostgreSQL, only its own
@@ -162,13 +173,31 @@ export class BatchWriter {
         for (const job of jobs) await this.flush([job])
         return
       }
-      const reason = isDatabaseUnavailable(err)
+      const unavailable = isDatabaseUnavailable(err)
+      // A conflict that outlasted its retries fails this flush only: the database itself is fine.
+      const reason = unavailable || isTransientConflict(err)
         ? new DatabaseUnavailableError((err as Error).message)
         : (err as Error)
       for (const job of jobs) job.reject(reason)
       // Queued requests would meet the same dead database one connect timeout at a time:
       // answer them now so sensors can back off and retry.
-      if (reason instanceof DatabaseUnavailableError) this.rejectQueued(reason)
+      if (unavailable) this.rejectQueued(reason)
+    }
+  }
+
+  /**
+   * writeJobs, again after a class 40 failure. Safe: such a failure can only come from the
+   * flush's INSERT statements, each of which committed nothing when it failed (the read-back that
+   * may follow a committed INSERT takes no lock that could deadlock).
+   */
+  private async writeRetryingConflicts (jobs: readonly Job[]): Promise<Outcome[][]> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await this.writeJobs(jobs)
+      } catch (err) {
+        if (!isTransientConflict(err) || attempt === CONFLICT_RETRIES) throw err
+        await conflictPause(attempt)
+      }
     }
   }
 

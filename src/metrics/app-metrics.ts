@@ -7,6 +7,8 @@ export interface MetricsSources {
   writeQueueDepth: () => number
   flushesInFlight: () => number
   pool: () => { totalCount: number, idleCount: number, waitingCount: number }
+  /** The summary's pending deltas, fleet-wide, asked of the database at scrape time. */
+  summaryBacklog: () => Promise<{ deltas: number, readings: number, oldestAgeS: number }>
 }
 
 /** What a finished POST /readings did with its readings (see README for the definitions). */
@@ -62,10 +64,12 @@ export class AppMetrics {
   })
 
   private readonly summaryDeltasFolded = this.counter('iot_summary_deltas_folded_total', 'Summary delta rows (one per flush) this instance folded into the per-sensor summary')
+  private readonly summaryReadingsFolded = this.counter('iot_summary_readings_folded_total', 'Readings those delta rows counted')
+  private readonly summaryStaleReads = this.counter('iot_summary_stale_reads_total', '/sensors answers marked with as_of and pending_readings: the summary could not count every reading stored before the request within SUMMARY_READ_WAIT_MS')
 
   private readonly foldDuration = new Histogram({
     name: 'iot_summary_fold_duration_seconds',
-    help: 'Duration of one summary fold by this instance (timed, or for a /sensors read that met pending deltas), including folds with nothing to do',
+    help: 'Duration of one summary fold transaction (a chunk of at most SUMMARY_FOLD_CHUNK_DELTAS rows) by this instance, including folds with nothing to do',
     buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
     registers: [this.registry]
   })
@@ -77,6 +81,7 @@ export class AppMetrics {
     this.gauge('iot_db_pool_connections', 'Connections open in the database pool, busy or idle', () => sources.pool().totalCount)
     this.gauge('iot_db_pool_idle_connections', 'Open connections in the database pool not in use', () => sources.pool().idleCount)
     this.gauge('iot_db_pool_waiting_clients', 'Queries waiting for a database pool connection', () => sources.pool().waitingCount)
+    this.backlogGauges(sources.summaryBacklog)
     new Gauge({
       name: 'iot_service_info',
       help: 'Always 1; its labels name the running version and instance',
@@ -100,9 +105,37 @@ export class AppMetrics {
     this.flushDuration.observe(stats.durationS)
   }
 
-  folded (stats: { deltas: number, durationS: number }): void {
+  folded (stats: { deltas: number, readings: number, durationS: number }): void {
     this.summaryDeltasFolded.inc(stats.deltas)
+    this.summaryReadingsFolded.inc(stats.readings)
     this.foldDuration.observe(stats.durationS)
+  }
+
+  staleRead (): void { this.summaryStaleReads.inc() }
+
+  /**
+   * Fleet-wide, the same on every replica: one query per scrape for the three. A database that
+   * cannot answer leaves them out of the scrape rather than failing it.
+   */
+  private backlogGauges (read: MetricsSources['summaryBacklog']): void {
+    let scrape: Promise<Awaited<ReturnType<typeof read>> | undefined> | undefined
+    const once = () => {
+      scrape ??= read().catch(() => undefined).finally(() => setImmediate(() => { scrape = undefined }))
+      return scrape
+    }
+    const gauge = (name: string, help: string, pick: (backlog: Awaited<ReturnType<typeof read>>) => number) => new Gauge({
+      name,
+      help,
+      registers: [this.registry],
+      async collect () {
+        const backlog = await once()
+        if (backlog === undefined) this.reset()
+        else this.set(pick(backlog))
+      }
+    })
+    gauge('iot_summary_pending_deltas', 'Summary delta rows (one per flush) not yet folded into the per-sensor summary, fleet-wide', (b) => b.deltas)
+    gauge('iot_summary_pending_readings', 'Readings those pending delta rows hold, fleet-wide', (b) => b.readings)
+    gauge('iot_summary_oldest_pending_delta_age_seconds', 'Age of the oldest pending delta row (0: none pending): how far the summary lags behind', (b) => b.oldestAgeS)
   }
 
   private counter (name: string, help: string): Counter {

@@ -20,7 +20,8 @@ export default fp(async function metrics (fastify: FastifyInstance, opts: { conf
     instanceId: opts.config.instanceId,
     writeQueueDepth: () => fastify.writer.queueDepth,
     flushesInFlight: () => fastify.writer.flushesInFlight,
-    pool: () => fastify.pg.pool
+    pool: () => fastify.pg.pool,
+    summaryBacklog: () => fastify.summary.backlog()
   })
   fastify.decorate('metrics', appMetrics)
   fastify.writer.onFlush = (stats) => appMetrics.flushed(stats)

@@ -2,6 +2,7 @@ import fastifyPostgres from '@fastify/postgres'
 import type { FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
 import type { AppConfig } from '../config.js'
+import { servicePg } from '../db/pool.js'
 
 /**
  * The pg Pool (through @fastify/postgres), bounded in size and in every wait, so an unreachable
@@ -10,6 +11,8 @@ import type { AppConfig } from '../config.js'
 export default fp(async function db (fastify: FastifyInstance, opts: { config: AppConfig }) {
   const { config } = opts
   await fastify.register(fastifyPostgres, {
+    // Connection failures pg reports without a code get one (src/db/errors.ts decides by codes alone).
+    pg: servicePg,
     connectionString: config.databaseUrl,
     max: config.dbPoolMax,
     connectionTimeoutMillis: config.dbConnectTimeoutMs,

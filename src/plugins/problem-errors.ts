@@ -1,7 +1,7 @@
 import type { FastifyError, FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
 import { HttpProblem, PROBLEM_CONTENT_TYPE, problem, serviceUnavailable } from '../problem.js'
-import { isDatabaseUnavailable } from '../db/errors.js'
+import { isDatabaseUnavailable, isTransientConflict } from '../db/errors.js'
 
 const RETRY_AFTER_S = 2
 
@@ -16,9 +16,12 @@ const FASTIFY_DETAILS: Record<string, string> = {
   FST_ERR_CTP_EMPTY_TYPE: 'The Content-Type header is empty'
 }
 
-function toProblem (err: FastifyError | HttpProblem | Error): HttpProblem {
+function toProblem (err: FastifyError | HttpProblem | Error, method: string): HttpProblem {
   if (err instanceof HttpProblem) return err
-  if (isDatabaseUnavailable(err)) return serviceUnavailable('The database is unavailable; nothing was stored', RETRY_AFTER_S)
+  // Only a write may say what became of it; a read stored nothing to begin with.
+  const outcome = method === 'GET' || method === 'HEAD' ? 'retry shortly' : 'nothing was stored'
+  if (isDatabaseUnavailable(err)) return serviceUnavailable(`The database is unavailable; ${outcome}`, RETRY_AFTER_S)
+  if (isTransientConflict(err)) return serviceUnavailable(`The database rolled this request back in a conflict with another; ${outcome}`, RETRY_AFTER_S)
   const fe = err as FastifyError
   const status = fe.statusCode ?? 500
   if (status >= 400 && status < 500) {
@@ -34,7 +37,7 @@ function toProblem (err: FastifyError | HttpProblem | Error): HttpProblem {
 /** Every 4xx and 5xx, Fastify's own included, answered as RFC 9457 problem+json without internals. */
 export default fp(async function problemErrors (fastify: FastifyInstance) {
   fastify.setErrorHandler(function (err: FastifyError, request, reply) {
-    const answer = toProblem(err)
+    const answer = toProblem(err, request.method)
     if (answer.status >= 500) request.log.error({ err }, 'request failed')
     else request.log.info({ status: answer.status, detail: answer.body.detail }, 'request rejected')
     return reply.code(answer.status).headers(answer.headers).type(PROBLEM_CONTENT_TYPE).send(answer.body)

@@ -39,16 +39,38 @@ export interface SilentFleet {
 }
 
 /**
- * A summary read, and whether deltas not yet folded into the summary were pending when it was
- * taken (or it found nothing, which a pending delta could change): then it may miss readings.
+ * Deltas not yet folded into the summary when a read was taken: the newest of them (`through`,
+ * a delta id); on a read that was given a horizon, also what they hold of the readings stored
+ * before it, and when the oldest of them was stored.
  */
-export interface SummaryRead<T> {
-  value: T
-  pending: boolean
+export interface PendingDeltas {
+  through: string
+  as_of?: string
+  readings?: number
 }
 
-// In the same snapshot as the read it is part of: no pending delta means the summary was exact.
-const PENDING = 'EXISTS (SELECT FROM sensor_summary_deltas) AS summary_pending'
+/** A summary read, and the deltas that were pending in its snapshot (none: the summary was exact). */
+export interface SummaryRead<T> {
+  value: T
+  pending: PendingDeltas | undefined
+}
+
+// In the same snapshot as the read it is part of. The first read of a request asks for the newest
+// pending delta only (one index probe, whatever the backlog)...
+const PENDING_FIRST = '(SELECT json_build_object(\'through\', id::text) FROM sensor_summary_deltas ORDER BY id DESC LIMIT 1)'
+// ...and the read again after a fold, for what is still pending of those it saw (up to its
+// horizon, the parameter `h`), which it answers with when some are.
+const PENDING_THROUGH = (h: string) => `(
+  SELECT json_build_object('through', max(id)::text, 'as_of', ${isoUtc('min(created_at)')}, 'readings', sum(n_readings))
+  FROM sensor_summary_deltas WHERE id <= ${h}::int8 HAVING count(*) > 0)`
+
+/**
+ * A read of the summary with what was pending in its snapshot, as one statement: one row per row
+ * of `query` (in `order`), or a single row of NULLs but \`pending\` when it found none.
+ */
+const withPending = (query: string, pending: string, order = '') => `
+SELECT found.*, ${pending} AS pending
+FROM (SELECT) one LEFT JOIN LATERAL (${query}) found ON true ${order}`
 
 // One sensor's totals, aggregated over its rows in sensor_variable_summary. The mean interval
 // divides the sensor's time span by the readings of its most frequent variable (less one): the
@@ -61,7 +83,7 @@ const SENSOR_TOTALS = `
   (extract(epoch FROM max(last_seen) - min(first_seen)) / nullif(max(reading_count) - 1, 0))::float8 AS mean_interval_s`
 
 const LIST_SQL = `
-SELECT ${SENSOR_TOTALS}, array_agg(variable ORDER BY variable) AS variables, ${PENDING}
+SELECT ${SENSOR_TOTALS}, array_agg(variable ORDER BY variable) AS variables
 FROM sensor_variable_summary
 WHERE sensor_id > $1
 GROUP BY sensor_id
@@ -76,8 +98,7 @@ SELECT ${SENSOR_TOTALS},
     'first_seen', ${isoUtc('first_seen')},
     'last_seen', ${isoUtc('last_seen')},
     'latest', json_build_object('timestamp', ${isoUtc('last_seen')}, 'value', latest_value, 'unit', latest_unit)
-  ) ORDER BY variable) AS variables,
-  ${PENDING}
+  ) ORDER BY variable) AS variables
 FROM sensor_variable_summary
 WHERE sensor_id = $1
 GROUP BY sensor_id`
@@ -93,8 +114,7 @@ SELECT
   coalesce((
     SELECT json_agg(json_build_object('sensor_id', sensor_id, 'last_seen', ${isoUtc('last_seen')}) ORDER BY last_seen, sensor_id)
     FROM (SELECT sensor_id, last_seen FROM per_sensor WHERE last_seen < $1 ORDER BY last_seen, sensor_id LIMIT $2) oldest
-  ), '[]') AS sensors,
-  ${PENDING}`
+  ), '[]') AS sensors`
 
 /** Fleet questions answered from sensor_variable_summary alone. */
 export class SensorsRepository {
@@ -102,38 +122,49 @@ export class SensorsRepository {
 
   constructor (private readonly pool: Pool) {}
 
-  /** Sensors with an id above `afterSensorId`, by id, at most `limit`. */
-  async list (afterSensorId: number, limit: number): Promise<SummaryRead<SensorListItem[]>> {
-    const rows = await this.query<SensorListItem & Pending>('sensors-list', LIST_SQL, [afterSensorId, limit])
-    return { value: rows.map(withoutPending), pending: pendingIn(rows) }
+  /**
+   * Sensors with an id above `afterSensorId`, by id, at most `limit`. Every read takes `horizon`:
+   * absent on a request's first read; the `through` of the first read's pending deltas on the
+   * read again after a fold.
+   */
+  async list (afterSensorId: number, limit: number, horizon?: string): Promise<SummaryRead<SensorListItem[]>> {
+    const rows = await this.read<SensorListItem>('sensors-list', LIST_SQL, [afterSensorId, limit], horizon, 'ORDER BY found.sensor_id')
+    return { value: rows.filter(found).map(withoutPending), pending: pendingIn(rows) }
   }
 
-  async find (sensorId: number): Promise<SummaryRead<SensorDetail | undefined>> {
-    const rows = await this.query<SensorDetail & Pending>('sensor-detail', DETAIL_SQL, [sensorId])
-    return { value: rows.length === 0 ? undefined : withoutPending(rows[0]!), pending: pendingIn(rows) }
+  async find (sensorId: number, horizon?: string): Promise<SummaryRead<SensorDetail | undefined>> {
+    const rows = await this.read<SensorDetail>('sensor-detail', DETAIL_SQL, [sensorId], horizon)
+    return { value: found(rows[0]!) ? withoutPending(rows[0]!) : undefined, pending: pendingIn(rows) }
   }
 
   /** Sensors whose newest reading is older than `before`, longest silent first, at most `limit` of them. */
-  async silent (before: Date, limit: number): Promise<SummaryRead<SilentFleet>> {
-    const rows = await this.query<SilentFleet & Pending>('sensors-silent', SILENT_SQL, [before, limit])
+  async silent (before: Date, limit: number, horizon?: string): Promise<SummaryRead<SilentFleet>> {
+    const rows = await this.read<SilentFleet>('sensors-silent', SILENT_SQL, [before, limit], horizon)
     return { value: withoutPending(rows[0]!), pending: pendingIn(rows) }
   }
 
-  private async query<R extends QueryResultRow> (name: string, text: string, values: unknown[]): Promise<R[]> {
-    const { rows } = await this.pool.query<R>({ name: await this.names.of(name, this.pool), text, values })
+  private async read<R extends QueryResultRow> (name: string, query: string, values: unknown[], horizon: string | undefined, order = ''): Promise<Array<R & Pending>> {
+    const text = horizon === undefined
+      ? withPending(query, PENDING_FIRST, order)
+      : withPending(query, PENDING_THROUGH(`$${values.length + 1}`), order)
+    const params = horizon === undefined ? values : [...values, horizon]
+    const statement = `${name}${horizon === undefined ? '' : '-again'}`
+    const { rows } = await this.pool.query<R & Pending>({ name: await this.names.of(statement, this.pool), text, values: params })
     return rows
   }
 }
 
 interface Pending {
-  summary_pending: boolean
+  pending: PendingDeltas | null
 }
 
-/** No row (which a pending delta could change) counts as pending. */
-function pendingIn (rows: readonly Pending[]): boolean {
-  return rows.length === 0 || rows[0]!.summary_pending
+/** A row of the wrapped query, not the row of NULLs standing for none. */
+const found = (row: { sensor_id?: number | null } & Pending): boolean => row.sensor_id !== null
+
+function pendingIn (rows: readonly Pending[]): PendingDeltas | undefined {
+  return rows[0]?.pending ?? undefined
 }
 
-function withoutPending<T> ({ summary_pending: _, ...row }: T & Pending): T {
+function withoutPending<T> ({ pending: _, ...row }: T & Pending): T {
   return row as T
 }

@@ -26,7 +26,12 @@ const sensorPath = z.strictObject({ id: sensorIdParam })
 
 /** GET /sensors, /sensors/silent and /sensors/{id}: answered from the per-sensor summary. */
 export default async function sensorsRoutes (fastify: FastifyInstance, opts: { config: AppConfig }) {
-  const service = new SensorsService(new SensorsRepository(fastify.pg.pool), fastify.summary, opts.config.silentCacheMs)
+  const { config } = opts
+  const service = new SensorsService(new SensorsRepository(fastify.pg.pool), fastify.summary, {
+    waitMs: config.summaryReadWaitMs,
+    silentCacheMs: config.silentCacheMs,
+    onStale: () => fastify.metrics.staleRead()
+  })
 
   fastify.get('/sensors', async (request) => {
     const query = parseParams(listQuery, request.query)
@@ -41,8 +46,12 @@ export default async function sensorsRoutes (fastify: FastifyInstance, opts: { c
   fastify.get('/sensors/:id', async (request) => {
     const { id } = parseParams(sensorPath, request.params, 'path parameters')
     parseParams(z.strictObject({}), request.query)
-    const sensor = await service.find(id)
-    if (sensor === undefined) throw new HttpProblem(404, 'unknown-sensor', `No reading has been stored for sensor ${id}`)
-    return sensor
+    const { sensor, stale } = await service.find(id)
+    if (sensor === undefined) {
+      throw stale === undefined
+        ? new HttpProblem(404, 'unknown-sensor', `No reading has been stored for sensor ${id}`)
+        : new HttpProblem(404, 'unknown-sensor', `No reading of sensor ${id} is counted as of ${stale.as_of}; ${stale.pending_readings} readings stored since, fleet-wide, are not counted yet`, { ...stale })
+    }
+    return { ...sensor, ...stale }
   })
 }

@@ -2,19 +2,35 @@ import { encodeCursor } from './cursor.js'
 import type { SummaryFolder } from '../summary/folder.js'
 import type { SensorDetail, SensorListItem, SensorsRepository, SilentSensor, SummaryRead } from './sensors-repository.js'
 
-export interface SensorPage {
-  sensors: SensorListItem[]
-  next_cursor: string | null
+/**
+ * On an answer that could not wait for the summary to count every reading stored before the
+ * request: it counts those stored before `as_of`; `pending_readings` stored before the request
+ * (fleet-wide) are not counted yet. Absent: the answer is exact as of the request.
+ */
+export interface Staleness {
+  as_of: string
+  pending_readings: number
 }
 
-export interface SilentReport {
+export type SensorPage = {
+  sensors: SensorListItem[]
+  next_cursor: string | null
+} & Partial<Staleness>
+
+/** One sensor, or none counted yet; `stale` when the answer could not wait for the summary. */
+export interface SensorFound {
+  sensor: SensorDetail | undefined
+  stale?: Staleness
+}
+
+export type SilentReport = {
   minutes: number
   silent: number
   total: number
   /** silent / total, 0 for an empty fleet. */
   share: number
   sensors: SilentSensor[]
-}
+} & Partial<Staleness>
 
 /** The position a /sensors cursor holds: the last sensor id of the page. */
 export interface SensorCursor {
@@ -29,27 +45,43 @@ export class SensorsService {
 
   constructor (
     private readonly repository: SensorsRepository,
-    /** Folds pending deltas when a read met some, so every answer counts every reading committed before it. */
-    private readonly summary: Pick<SummaryFolder, 'foldShared'>,
-    /** How long a silent-sensor answer is reused; requests meanwhile share it (0: never). */
-    private readonly silentCacheMs = 0,
-    private readonly now: () => number = Date.now
+    /** Folds pending deltas when a read met some, so answers count every reading committed before them. */
+    private readonly summary: Pick<SummaryFolder, 'foldPast'>,
+    private readonly options: {
+      /** How long a read waits for that fold before it answers with what the summary holds (see Staleness). */
+      waitMs: number
+      /** How long a silent-sensor answer is reused; requests meanwhile share it (0: never). */
+      silentCacheMs?: number
+      /** Told of every answer marked with Staleness. */
+      onStale?: () => void
+      now?: () => number
+    }
   ) {}
+
+  private get silentCacheMs (): number {
+    return this.options.silentCacheMs ?? 0
+  }
+
+  private now (): number {
+    return (this.options.now ?? Date.now)()
+  }
 
   /** One page of sensors by id; next_cursor is null on the last page. */
   async list (limit: number, after?: SensorCursor): Promise<SensorPage> {
     // One row more than asked tells whether another page follows.
-    const rows = await this.folded(() => this.repository.list(after?.sensor_id ?? -1, limit + 1))
+    const { value: rows, stale } = await this.folded((horizon) => this.repository.list(after?.sensor_id ?? -1, limit + 1, horizon))
     const sensors = rows.slice(0, limit)
     const last = sensors.at(-1)
     return {
       sensors,
-      next_cursor: rows.length > limit && last !== undefined ? encodeCursor({ sensor_id: last.sensor_id } satisfies SensorCursor) : null
+      next_cursor: rows.length > limit && last !== undefined ? encodeCursor({ sensor_id: last.sensor_id } satisfies SensorCursor) : null,
+      ...stale
     }
   }
 
-  find (sensorId: number): Promise<SensorDetail | undefined> {
-    return this.folded(() => this.repository.find(sensorId))
+  async find (sensorId: number): Promise<SensorFound> {
+    const { value: sensor, stale } = await this.folded((horizon) => this.repository.find(sensorId, horizon))
+    return stale === undefined ? { sensor } : { sensor, stale }
   }
 
   /**
@@ -72,25 +104,32 @@ export class SensorsService {
   }
 
   /**
-   * The read's answer if no delta was pending when it was taken; else the answer of the same read
-   * after a fold that started after this call, so it counts whatever was committed before.
+   * The read's answer if no delta was pending when it was taken. Else the same read again, once
+   * the deltas it saw are folded or `waitMs` has passed, whichever comes first: exact if they were
+   * folded by then, else marked with what is still pending. Two reads and a bounded wait, whatever
+   * the backlog.
    */
-  private async folded<T> (read: () => Promise<SummaryRead<T>>): Promise<T> {
+  private async folded<T> (read: (horizon?: string) => Promise<SummaryRead<T>>): Promise<{ value: T, stale?: Staleness }> {
     const first = await read()
-    if (!first.pending) return first.value
-    await this.summary.foldShared()
-    return (await read()).value
+    if (first.pending === undefined) return { value: first.value }
+    const horizon = first.pending.through
+    await this.summary.foldPast(BigInt(horizon), this.options.waitMs)
+    const again = await read(horizon)
+    if (again.pending === undefined) return { value: again.value }
+    this.options.onStale?.()
+    return { value: again.value, stale: { as_of: again.pending.as_of!, pending_readings: Number(again.pending.readings) } }
   }
 
   private async computeSilent (minutes: number, limit: number): Promise<SilentReport> {
     const before = new Date(this.now() - minutes * 60_000)
-    const fleet = await this.folded(() => this.repository.silent(before, limit))
+    const { value: fleet, stale } = await this.folded((horizon) => this.repository.silent(before, limit, horizon))
     return {
       minutes,
       silent: fleet.silent,
       total: fleet.total,
       share: fleet.total === 0 ? 0 : fleet.silent / fleet.total,
-      sensors: fleet.sensors
+      sensors: fleet.sensors,
+      ...stale
     }
   }
 }

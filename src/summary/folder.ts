@@ -1,48 +1,132 @@
 import type { Pool } from 'pg'
+import { isoUtc } from '../db/sql.js'
 
+/** What one fold transaction may take: the oldest delta rows, at most `deltas` of them holding at most `pairs` pairs (always one row at least). */
+export interface ChunkLimits {
+  deltas: number
+  pairs: number
+}
+
+export const DEFAULT_CHUNK_LIMITS: ChunkLimits = { deltas: 1000, pairs: 50_000 }
+
+/** One chunk folded. */
 export interface FoldStats {
   /** Delta rows folded: flushes whose readings the summary now counts. */
   deltas: number
+  /** (sensor, variable) pairs those rows held, and the readings they counted. */
+  pairs: number
+  readings: number
   durationS: number
 }
 
+export interface ChunkResult extends FoldStats {
+  /** The oldest delta the chunk saw and left (it hit a limit); undefined when it took all it saw. */
+  nextId: bigint | undefined
+}
+
+/** Deltas not folded yet. */
+export interface Backlog {
+  deltas: number
+  readings: number
+  /** When the oldest of them was stored (its flush began); undefined when none is pending. */
+  oldestAt: string | undefined
+  /** Seconds since then, by the database's clock; 0 when none is pending. */
+  oldestAgeS: number
+}
+
+// SQLSTATE 57014: statement_timeout (or a cancel) ended the chunk, which rolled back whole.
+const QUERY_CANCELED = '57014'
+
+const BACKLOG_SQL = `
+SELECT count(*)::int8::text AS deltas, coalesce(sum(n_readings), 0)::int8::text AS readings,
+  ${isoUtc('min(created_at)')} AS oldest_at,
+  coalesce(extract(epoch FROM statement_timestamp() - min(created_at)), 0)::float8 AS oldest_age_s
+FROM sensor_summary_deltas`
+
+interface Waiter {
+  horizon: bigint
+  /** Only a chunk started after the waiter came can tell: an earlier one may not have seen its deltas. */
+  afterChunk: number
+  resolve: (done: boolean) => void
+}
+
 /**
- * Moves the deltas the writer appends (sensor_summary_deltas) into sensor_variable_summary,
- * through the migration's fold_sensor_summary_deltas(). After a fold resolves, the summary holds
- * every reading committed before the fold was started.
+ * Moves the deltas the writer appends (sensor_summary_deltas) into sensor_variable_summary, in
+ * chunks of bounded size, oldest first, each its own transaction (the migration's
+ * fold_summary_deltas_chunk()). One loop per instance folds chunk after chunk until nothing is
+ * left; the timer and reads that meet pending deltas share it. A chunk that outlives
+ * statement_timeout halves the limits for the next ones, which then grow back step by step.
  */
 export class SummaryFolder {
-  /** The fold this instance is running, if any. */
-  private running: Promise<number> | undefined
-  /** The fold that starts when the running one ends, shared by everyone who asked meanwhile. */
-  private queued: Promise<number> | undefined
   onFold: ((stats: FoldStats) => void) | undefined
+  /** Chunks started by this instance, which numbers them. */
+  private chunksStarted = 0
+  private loop: Promise<number> | undefined
+  private waiters: Waiter[] = []
+  private limits: ChunkLimits
+  private closed = false
+  /** The running loop's last chunk that folded something: where it left off, and its pace. */
+  private lastChunk: { nextId: bigint, deltas: number, durationS: number } | undefined
 
-  constructor (private readonly pool: Pool) {}
+  constructor (private readonly pool: Pool, private readonly maxLimits: ChunkLimits = DEFAULT_CHUNK_LIMITS) {
+    this.limits = { ...maxLimits }
+  }
 
-  /** Folds what is pending; resolves with how many delta rows (flushes) it folded. */
-  async fold (): Promise<number> {
+  /** The limits the next chunk uses: maxLimits, or less after a chunk timed out. */
+  get chunkLimits (): ChunkLimits {
+    return { ...this.limits }
+  }
+
+  /** Folds one chunk of the oldest pending deltas in one transaction. */
+  async foldChunk (limits: ChunkLimits = this.limits): Promise<ChunkResult> {
     const started = process.hrtime.bigint()
     // Unnamed: on embedded PGlite all connections share one session, where names would collide.
-    const { rows } = await this.pool.query<{ folded: string }>('SELECT fold_sensor_summary_deltas() AS folded')
-    const deltas = Number(rows[0]!.folded)
-    this.onFold?.({ deltas, durationS: Number(process.hrtime.bigint() - started) / 1e9 })
-    return deltas
+    const { rows } = await this.pool.query<{ folded_deltas: string, folded_pairs: string, folded_readings: string, next_id: string | null }>(
+      'SELECT * FROM fold_summary_deltas_chunk($1, $2)', [limits.deltas, limits.pairs])
+    const row = rows[0]!
+    const stats: FoldStats = {
+      deltas: Number(row.folded_deltas),
+      pairs: Number(row.folded_pairs),
+      readings: Number(row.folded_readings),
+      durationS: Number(process.hrtime.bigint() - started) / 1e9
+    }
+    this.onFold?.(stats)
+    return { ...stats, nextId: row.next_id === null ? undefined : BigInt(row.next_id) }
   }
 
   /**
-   * Resolves once a fold started after this call has finished, like fold(), but callers at the
-   * same time share one fold: reads arriving together wait for one fold instead of queueing one
-   * each behind the advisory lock. A running fold may have started before the call, so its
-   * callers wait for the next one.
+   * Folds chunk after chunk until one takes all the deltas it sees (or the folder closes);
+   * resolves with the delta rows this loop folded. Callers while a loop runs share it.
    */
-  foldShared (): Promise<number> {
-    if (this.running === undefined) return this.start()
-    this.queued ??= this.running.then(ignore, ignore).then(() => {
-      this.queued = undefined
-      return this.start()
+  drain (): Promise<number> {
+    if (this.closed) return Promise.resolve(0)
+    this.loop ??= this.runLoop().finally(() => { this.loop = undefined })
+    return this.loop
+  }
+
+  /**
+   * Resolves true once every delta up to `horizon` (an id a read saw pending) has been folded,
+   * as a chunk that started after this call found; false after `waitMs`, or if folding failed or
+   * the folder closed first, and at once when the running loop's pace says it cannot get there
+   * within `waitMs`. Folding goes on after a false: a later call may find it done.
+   */
+  foldPast (horizon: bigint, waitMs: number): Promise<boolean> {
+    if (this.closed) return Promise.resolve(false)
+    if (this.etaMs(horizon) > waitMs) {
+      this.drain().catch(() => {})
+      return Promise.resolve(false)
+    }
+    return new Promise<boolean>((resolve) => {
+      const timer = setTimeout(() => settle(false), waitMs)
+      const waiter: Waiter = { horizon, afterChunk: this.chunksStarted, resolve: (done) => settle(done) }
+      const settle = (done: boolean) => {
+        clearTimeout(timer)
+        this.waiters = this.waiters.filter((w) => w !== waiter)
+        resolve(done)
+      }
+      this.waiters.push(waiter)
+      this.drain().catch(() => {})
     })
-    return this.queued
   }
 
   /**
@@ -54,20 +138,84 @@ export class SummaryFolder {
     await this.pool.query('VACUUM (SKIP_LOCKED) sensor_summary_deltas')
   }
 
-  /** Resolves once no fold started by foldShared() is running or queued. */
-  async idle (): Promise<void> {
-    while (this.running !== undefined || this.queued !== undefined) {
-      await (this.queued ?? this.running)!.then(ignore, ignore)
+  /**
+   * Whether the delta table holds pages but no pending row: dead rows a VACUUM has yet to reclaim.
+   * A VACUUM cannot remove rows that a snapshot still open when it ran may see; asked again later
+   * it can, although no fold has folded anything since.
+   */
+  async needsVacuum (): Promise<boolean> {
+    const { rows } = await this.pool.query<{ needed: boolean }>(
+      "SELECT pg_relation_size('sensor_summary_deltas') > 0 AND NOT EXISTS (SELECT FROM sensor_summary_deltas) AS needed")
+    return rows[0]!.needed
+  }
+
+  /** What is pending: one pass over the delta rows' narrow columns (none of their arrays). */
+  async backlog (): Promise<Backlog> {
+    const { rows } = await this.pool.query<{ deltas: string, readings: string, oldest_at: string | null, oldest_age_s: number }>(BACKLOG_SQL)
+    const row = rows[0]!
+    return { deltas: Number(row.deltas), readings: Number(row.readings), oldestAt: row.oldest_at ?? undefined, oldestAgeS: row.oldest_age_s }
+  }
+
+  /** Stops folding after the chunk in progress (waited for); waiting reads are answered at once. */
+  async close (): Promise<void> {
+    this.closed = true
+    for (const waiter of [...this.waiters]) waiter.resolve(false)
+    await this.loop?.catch(() => {})
+  }
+
+  /**
+   * How long the running loop would take to fold up to `horizon` at the pace of its last chunk
+   * (ids count delta rows); 0 when there is no such loop to judge by.
+   */
+  private etaMs (horizon: bigint): number {
+    const last = this.lastChunk
+    if (this.loop === undefined || last === undefined || horizon < last.nextId) return 0
+    const chunks = Math.ceil(Number(horizon - last.nextId + 1n) / last.deltas)
+    return chunks * last.durationS * 1000
+  }
+
+  private async runLoop (): Promise<number> {
+    let folded = 0
+    this.lastChunk = undefined
+    try {
+      // Goes on while chunks hit their limits, and while someone waits for a chunk that started after them.
+      let more = true
+      while (!this.closed && (more || this.waiters.length > 0)) {
+        const chunk = ++this.chunksStarted
+        let result: ChunkResult
+        try {
+          result = await this.foldChunk()
+        } catch (err) {
+          if ((err as { code?: unknown }).code === QUERY_CANCELED && this.shrink()) continue
+          throw err
+        }
+        folded += result.deltas
+        this.lastChunk = result.nextId === undefined || result.deltas === 0 ? undefined : { nextId: result.nextId, deltas: result.deltas, durationS: result.durationS }
+        this.grow()
+        for (const waiter of [...this.waiters]) {
+          if (chunk > waiter.afterChunk && (result.nextId === undefined || result.nextId > waiter.horizon)) waiter.resolve(true)
+        }
+        more = result.nextId !== undefined
+      }
+      return folded
+    } catch (err) {
+      for (const waiter of [...this.waiters]) waiter.resolve(false)
+      throw err
     }
   }
 
-  private start (): Promise<number> {
-    const fold: Promise<number> = this.fold().finally(() => {
-      if (this.running === fold) this.running = undefined
-    })
-    this.running = fold
-    return fold
+  /** Halves the chunk limits after a timeout; false when a chunk is one delta row already. */
+  private shrink (): boolean {
+    if (this.limits.deltas === 1 || this.limits.pairs === 1) return false
+    this.limits = { deltas: Math.max(1, Math.floor(this.limits.deltas / 2)), pairs: Math.max(1, Math.floor(this.limits.pairs / 2)) }
+    return true
+  }
+
+  /** A quarter more after each chunk that committed, up to maxLimits. */
+  private grow (): void {
+    this.limits = {
+      deltas: Math.min(this.maxLimits.deltas, Math.ceil(this.limits.deltas * 1.25)),
+      pairs: Math.min(this.maxLimits.pairs, Math.ceil(this.limits.pairs * 1.25))
+    }
   }
 }
-
-function ignore (): void {}

@@ -81,3 +81,46 @@ t.test('a flush that meets an already stored key keeps its database connection',
   t.equal(connections, 1, 'one connection served every flush')
   t.equal(await count(), 2)
 })
+
+t.test('a flush that meets a deadlock (SQLSTATE 40P01) is written again, and no queued request is failed', async (t) => {
+  // PostgreSQL aborts the transaction that finds the deadlock, one deadlock_timeout after it began
+  // to wait: the flush's, once the cycle below is closed (the test's own waits 60 s).
+  const writerPool = new pg.Pool({ connectionString: db.url, max: 2, options: '-c deadlock_timeout=3s' })
+  t.teardown(() => writerPool.end())
+  const writer = new BatchWriter(new ReadingsRepository(writerPool), { ...options, timeoutMs: 20_000 })
+  // The test's transaction stores key B, then key A, while the flush writes A, then B (key order).
+  const other = await pool.connect()
+  t.teardown(() => other.release())
+  await other.query("BEGIN; SET LOCAL deadlock_timeout = '60s'")
+  await other.query("INSERT INTO readings (sensor_id, ts, variable, value, unit) VALUES (2, '2024-05-01T00:00:00Z', 'v', 1, 'u')")
+  const flushed = writer.write([reading(1), reading(2)])
+  await until(async () => (await pool.query(
+    "SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock' AND pid <> pg_backend_pid()")).rows[0].n > 0,
+  5000, 'the flush to wait for key B')
+  const queued = writer.write([reading(3)])
+  // Closes the cycle.
+  await other.query("INSERT INTO readings (sensor_id, ts, variable, value, unit) VALUES (1, '2024-05-01T00:00:00Z', 'v', 1, 'u')")
+  await other.query('ROLLBACK')
+  t.same(await flushed, [{ status: 'inserted' }, { status: 'inserted' }], 'the retried flush stored both')
+  t.same(await queued, [{ status: 'inserted' }])
+  t.equal(await count(), 3)
+})
+
+t.test('a conflict that outlasts its retries fails its own flush with 503 material, and only it', async (t) => {
+  const repository = new ReadingsRepository(pool)
+  let attempts = 0
+  const insertAll = repository.insertAll.bind(repository)
+  repository.insertAll = async (readings) => {
+    if (readings.some((r) => r.sensorId === 666)) {
+      attempts++
+      throw Object.assign(new Error('could not serialize access due to concurrent update'), { code: '40001' })
+    }
+    return insertAll(readings)
+  }
+  const writer = new BatchWriter(repository, options)
+  const doomed = writer.write([reading(666)])
+  const queued = writer.write([reading(7)])
+  await t.rejects(doomed, { name: 'DatabaseUnavailableError' })
+  t.equal(attempts, 4, 'the first attempt and three retries')
+  t.same(await queued, [{ status: 'inserted' }], 'the request queued behind it is written')
+})

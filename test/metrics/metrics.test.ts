@@ -73,7 +73,7 @@ t.test('flush sizes and durations are observed once per flush', async (t) => {
 
 t.test('summary folds are observed, with the delta rows they fold', async (t) => {
   const app = await build(t, { databaseUrl, summaryFoldIntervalMs: 0 })
-  await app.summary.fold() // what earlier tests' writes left pending
+  await app.summary.drain() // what earlier tests' writes left pending
   const before = await scrape(app)
   await app.inject({ method: 'POST', url: '/readings', payload: reading({ sensor_id: 600 }) })
   await app.inject({ method: 'POST', url: '/readings', payload: reading({ sensor_id: 601 }) })

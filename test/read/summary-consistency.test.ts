@@ -6,7 +6,7 @@ import { appPerFile } from './fixture.js'
 const app = await appPerFile(t, { writeConcurrency: 4, flushMaxRows: 50 })
 
 async function assertSummaryMatchesReadings (t: Test): Promise<void> {
-  await app.summary.fold()
+  await app.summary.drain()
   const expected = await app.pg.query(`
     SELECT r.sensor_id, r.variable, count(*)::int8 AS reading_count, min(r.ts) AS first_seen, max(r.ts) AS last_seen,
            (array_agg(r.value ORDER BY r.ts DESC))[1] AS latest_value, (array_agg(r.unit ORDER BY r.ts DESC))[1] AS latest_unit
@@ -75,7 +75,7 @@ t.test('one flush of new readings for stored and new pairs updates the one and a
   })
   t.equal(second.statusCode, 201)
   t.equal(second.json().inserted, 4)
-  await app.summary.fold()
+  await app.summary.drain()
   const { rows } = await app.pg.query('SELECT count(*)::int AS n FROM sensor_variable_summary')
   t.equal(rows[0].n, 4)
   await assertSummaryMatchesReadings(t)
@@ -91,19 +91,20 @@ t.test('folds running alongside concurrent writes fold every delta exactly once'
     value: (r * 15 + i) % 200,
     unit: 'u'
   })))
-  // Rounds of four requests, each alongside two folds (as from two replicas): a fold meets the
-  // deltas of earlier rounds, and writes and other folds in flight.
+  // Rounds of four requests, each alongside two small chunks folding at once (as from two
+  // replicas): a chunk meets the deltas of earlier rounds, and writes and other chunks in flight.
   const answers = []
   let folded = 0
   for (let round = 0; round < requests.length; round += 4) {
-    const [writes, foldsA, foldsB] = await Promise.all([
+    const [writes, chunkA, chunkB] = await Promise.all([
       Promise.all(requests.slice(round, round + 4).map((payload) => app.inject({ method: 'POST', url: '/readings', payload }))),
-      app.summary.fold(),
-      app.summary.fold()
+      app.summary.foldChunk({ deltas: 2, pairs: 20 }),
+      app.summary.foldChunk({ deltas: 2, pairs: 20 })
     ])
     answers.push(...writes)
-    folded += foldsA + foldsB
+    folded += chunkA.deltas + chunkB.deltas
   }
+  await app.summary.drain()
   t.same(answers.filter((a) => a.statusCode !== 200 && a.statusCode !== 201).map((a) => a.body), [], 'every request succeeded')
   t.ok(folded > 0, 'the concurrent folds folded deltas')
   await assertSummaryMatchesReadings(t)

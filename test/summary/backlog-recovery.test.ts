@@ -1,0 +1,71 @@
+import t from 'tap'
+import { loadTest } from '../../load-test/load-test.js'
+import { runLoad } from '../../load-test/run.js'
+import { compareCounts, fetchStoredCounts } from '../../load-test/verify.js'
+import { testPool } from '../helpers/build.js'
+import { until } from '../helpers/wait.js'
+import { listeningApp, options } from '../load-test/helpers.js'
+
+// The outage the summary deltas once caused: folds off (replicas with SUMMARY_FOLD_INTERVAL_MS=0,
+// or folds stalled for a while), a backlog far larger than one statement can fold within a short
+// DB_STATEMENT_TIMEOUT_MS. A fold of it all in one statement timed out, rolled back, and every
+// read started it over: every /sensors read answered 503 forever.
+
+const STATEMENT_TIMEOUT_MS = 150
+const READINGS = 400_000
+const SENSORS = 2000
+const SENSOR_BASE = 1_000_000
+
+t.test('with folds off, reads over a backlog no single statement can fold answer at once, then recover; the load test verifies', async (t) => {
+  // The backlog: written by a replica that does not fold, with room for its flushes on a busy machine.
+  const writer = await listeningApp(t, { config: { summaryFoldIntervalMs: 0 } })
+  const databaseUrl = writer.databaseUrl
+  const run = await runLoad(options(writer.url, '--readings', String(READINGS), '--batch', '1000', '--sensors', String(SENSORS), '--max', '--connections', '4'), SENSOR_BASE)
+  t.equal(run.ledger.counts.acknowledgedNew, READINGS, 'every reading was acknowledged', { statuses: run.ledger.counts.statuses, errors: run.ledger.counts.errors })
+  await writer.app.close()
+
+  // Read by one with a short statement timeout, which does not fold on a timer either.
+  const answers: Array<{ url: string, status: number, ms: number, stale: boolean }> = []
+  const { url } = await listeningApp(t, {
+    databaseUrl,
+    config: { summaryFoldIntervalMs: 0, dbStatementTimeoutMs: STATEMENT_TIMEOUT_MS, summaryReadWaitMs: 100 },
+    setup: (app) => app.addHook('onSend', async (request, reply, payload) => {
+      if (request.method === 'GET' && request.url.startsWith('/sensors')) {
+        answers.push({ url: request.url, status: reply.statusCode, ms: reply.elapsedTime, stale: String(payload).includes('"as_of"') })
+      }
+      return payload
+    })
+  })
+
+  const pool = testPool(t, databaseUrl)
+  const { rows: [backlog] } = await pool.query<{ readings: string }>('SELECT sum(n_readings)::text AS readings FROM sensor_summary_deltas')
+  t.equal(Number(backlog!.readings), READINGS, 'nothing was folded: the whole run is pending')
+  const client = await pool.connect()
+  try {
+    await client.query(`BEGIN; SET LOCAL statement_timeout = ${STATEMENT_TIMEOUT_MS}`)
+    await t.rejects(client.query('SELECT * FROM fold_summary_deltas_chunk(2147483647, 9223372036854775807)'), { code: '57014' },
+      'a fold of the whole backlog in one statement outlives the statement timeout')
+  } finally {
+    await client.query('ROLLBACK')
+    client.release()
+  }
+
+  // Nothing is counted yet: a sensor is a 404 that says so, the fleet is empty as of as_of.
+  for (const [path, status] of [[`/sensors/${SENSOR_BASE}`, 404], ['/sensors/silent?minutes=1', 200], ['/sensors?limit=10', 200]] as const) {
+    const res = await fetch(`${url}${path}`)
+    t.equal(res.status, status, `${path} answers`)
+    t.match(await res.json(), { as_of: /Z$/, pending_readings: Number }, `${path} says the summary lags`)
+  }
+
+  await until(async () => !('as_of' in (await (await fetch(`${url}/sensors/${SENSOR_BASE}`)).json() as object)), 120_000, 'reads to be exact again')
+  const stored = await fetchStoredCounts(Array.from({ length: SENSORS }, (_, i) => SENSOR_BASE + i), { url })
+  const verification = compareCounts(run.ledger.tallyBySensor(SENSORS, 1000), stored)
+  t.match(verification, { holds: true, stored: READINGS, lost: 0, duplicated: 0 }, 'the load test\'s verification holds')
+
+  t.same(answers.filter((a) => a.status !== 200 && !(a.status === 404 && a.stale)), [], 'every read answered 200, or 404 as of an older point')
+  t.ok(answers.some((a) => a.stale), 'some answers were marked as of an older point')
+  t.same(answers.filter((a) => a.ms > 2000), [], 'every read answered within 2 s')
+
+  const again = await loadTest(options(url, '--readings', '5000', '--batch', '100', '--sensors', '50', '--max'))
+  t.equal(again.passed, true, `a whole load test passes afterwards: ${again.reasons.join('; ')}`)
+})
