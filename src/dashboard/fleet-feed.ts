@@ -1,20 +1,13 @@
 import type { FastifyBaseLogger } from 'fastify'
-import type { FleetRepository, FleetSensor } from './fleet-repository.js'
+import type { FeedData, FleetSensor } from './feed-types.js'
+import type { FleetRepository } from './fleet-repository.js'
 import type { SummaryChange, SummaryChanges } from './summary-changes.js'
 
 /** What a subscriber receives: first 'fleet' (every sensor it follows), then 'sensors' (those that changed). */
 export interface FeedEvent {
   event: 'fleet' | 'sensors'
-  /**
-   * JSON of `{ now, sensors }`, `now` the server's clock in epoch ms (pages tell silence by it
-   * rather than their own); serialised once for all the pages that follow the whole fleet.
-   */
+  /** JSON of FeedData, serialised once for all the pages that follow the whole fleet. */
   data: string
-}
-
-export interface FeedData {
-  now: number
-  sensors: FleetSensor[]
 }
 
 const feedData = (now: number, sensors: FleetSensor[]): string => JSON.stringify({ now, sensors } satisfies FeedData)

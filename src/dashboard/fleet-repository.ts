@@ -1,13 +1,5 @@
 import type { Pool } from 'pg'
-
-/** One sensor as the dashboard's live feed carries it: times in epoch milliseconds. */
-export interface FleetSensor {
-  sensor_id: number
-  first_seen_ms: number
-  last_seen_ms: number
-  reading_count: number
-  variables: string[]
-}
+import type { FleetSensor } from './feed-types.js'
 
 const COLUMNS = `
   sensor_id,

@@ -1,4 +1,5 @@
 import { createParser, type EventSourceMessage } from 'eventsource-parser'
+import type { FeedData, FleetSensor } from '../../src/dashboard/feed-types.js'
 import { until } from './wait.js'
 
 interface Teardown {
@@ -50,7 +51,7 @@ export async function openEventStream (t: Teardown, url: string, headers: Record
   return stream
 }
 
-/** The sensors a feed event carries. */
-export function sensorsOf (event: EventSourceMessage): Array<{ sensor_id: number, last_seen_ms: number, reading_count: number, variables: string[] }> {
-  return (JSON.parse(event.data) as { sensors: [] }).sensors
+/** The sensors a live feed event carries. */
+export function sensorsOf (event: EventSourceMessage): FleetSensor[] {
+  return (JSON.parse(event.data) as FeedData).sensors
 }

@@ -1,15 +1,9 @@
 import { createParser } from 'eventsource-parser'
+import type { FeedData, FleetSensor } from '../../src/dashboard/feed-types.js'
 import { syncClock } from './clock.js'
 import { authHeaders } from './token.js'
 
-/** One sensor as the live feed carries it (src/dashboard/fleet-repository.ts). */
-export interface FleetSensor {
-  sensor_id: number
-  first_seen_ms: number
-  last_seen_ms: number
-  reading_count: number
-  variables: string[]
-}
+export type { FleetSensor }
 
 export type FeedStatus = 'connecting' | 'live' | 'offline'
 
@@ -48,7 +42,7 @@ export function followFeed (path: string, handlers: FeedHandlers, signal: AbortS
       if (!res.ok || res.body === null) throw new Error(`feed answered ${res.status}`)
       const parser = createParser({
         onEvent (message) {
-          const data = JSON.parse(message.data) as { now: number, sensors: FleetSensor[] }
+          const data = JSON.parse(message.data) as FeedData
           syncClock(data.now)
           if (message.event === 'fleet') {
             retryMs = RETRY_MIN_MS
