@@ -34,7 +34,7 @@ export class FeedClosedError extends Error {
  * One copy of the fleet per replica, shared by every open dashboard: loaded when the first page
  * subscribes, kept current from summary changes (a targeted read of the sensors that changed, or a
  * full reread, diffed), and dropped when the last page leaves, so a replica nobody watches does no
- * work for the dashboard.
+ * work for the dashboard (after a short linger, so a reload or the next page finds it ready).
  */
 export class FleetFeed {
   private readonly subscribers = new Set<FeedSubscriber>()
@@ -45,12 +45,15 @@ export class FleetFeed {
   private pending: Set<number> | 'all' | undefined
   private draining: Promise<void> | undefined
   private retryTimer: NodeJS.Timeout | undefined
+  private lingerTimer: NodeJS.Timeout | undefined
   private closed = false
 
   constructor (
     private readonly repository: Pick<FleetRepository, 'all' | 'some'>,
     private readonly createSource: () => Promise<SummaryChanges>,
     private readonly log: FastifyBaseLogger,
+    /** How long the fleet is kept after the last page leaves, for the next one (a reload, the next page). */
+    private readonly lingerMs = 0,
     private readonly now: () => number = Date.now
   ) {}
 
@@ -58,6 +61,7 @@ export class FleetFeed {
   async subscribe (subscriber: FeedSubscriber): Promise<() => void> {
     if (this.closed) throw new FeedClosedError()
     this.users++
+    clearTimeout(this.lingerTimer)
     let fleet: Map<number, FleetSensor>
     try {
       fleet = await this.loaded()
@@ -116,11 +120,17 @@ export class FleetFeed {
 
   private release (): void {
     this.users = Math.max(0, this.users - 1)
-    if (this.users === 0) this.stop().catch((err: unknown) => this.log.warn({ err }, 'live feed: stopping failed'))
+    if (this.users > 0) return
+    const stop = () => { if (this.users === 0) this.stop().catch((err: unknown) => this.log.warn({ err }, 'live feed: stopping failed')) }
+    if (this.lingerMs === 0 || this.closed) return stop()
+    clearTimeout(this.lingerTimer)
+    this.lingerTimer = setTimeout(stop, this.lingerMs)
+    this.lingerTimer.unref()
   }
 
   private async stop (): Promise<void> {
     clearTimeout(this.retryTimer)
+    clearTimeout(this.lingerTimer)
     const source = this.source
     this.fleet = undefined
     this.source = undefined

@@ -16,6 +16,8 @@ declare module 'fastify' {
 
 /** How often the feed rereads the summary where no NOTIFY arrives (embedded PGlite). */
 const POLL_INTERVAL_MS = 1000
+/** How long a replica keeps following the fleet after its last page closed: a reload or the next page opens at once. */
+const LINGER_MS = 60_000
 
 /** The dashboard: its pages and the live feed they follow (docs/dashboard.md). */
 export default fp(async function dashboard (fastify: FastifyInstance, opts: { config: AppConfig, webRoot?: string }) {
@@ -29,7 +31,7 @@ export default fp(async function dashboard (fastify: FastifyInstance, opts: { co
       applicationName: `iot-sensors-service/${config.instanceId}/live`,
       log: fastify.log
     })
-  const feed = new FleetFeed(new FleetRepository(pool), createSource, fastify.log)
+  const feed = new FleetFeed(new FleetRepository(pool), createSource, fastify.log, LINGER_MS)
   fastify.decorate('fleetFeed', feed)
   // Before the server waits for open connections to end: a stream never would.
   fastify.addHook('preClose', () => feed.close())

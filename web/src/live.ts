@@ -45,6 +45,8 @@ export function followFeed (path: string, handlers: FeedHandlers, signal: AbortS
           const data = JSON.parse(message.data) as FeedData
           syncClock(data.now)
           if (message.event === 'fleet') {
+            // User Timing for npm run bench: the fleet arrived (the page draws it next).
+            performance.mark('dashboard:feed-fleet')
             retryMs = RETRY_MIN_MS
             handlers.status('live')
             handlers.fleet(data.sensors)

@@ -49,5 +49,5 @@ export function Chart ({ options, data, height, label, testId }: Props) {
     chart.current?.setData(data)
   }, [data])
 
-  return <div class="chart" ref={box} role="img" aria-label={label} data-testid={testId} data-points={data[0].length} />
+  return <div class="chart" ref={box} role="img" aria-label={label} data-testid={testId} data-points={data[0].length} data-last={data[0].at(-1)} />
 }
