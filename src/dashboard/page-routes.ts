@@ -48,7 +48,8 @@ export default async function pageRoutes (fastify: FastifyInstance, opts: { root
   })
 
   if (!existsSync(join(root, 'index.html'))) {
-    fastify.log.warn(`dashboard: ${root} holds no build; run npm run build`)
+    // Once ready: the first log line is server.ts's, naming the database.
+    fastify.addHook('onReady', async () => fastify.log.warn(`dashboard: ${root} holds no build; run npm run build`))
     const notBuilt = async () => {
       throw new HttpProblem(404, 'dashboard-not-built', 'The dashboard has not been built: run npm run build')
     }
