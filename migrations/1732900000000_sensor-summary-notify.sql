@@ -4,11 +4,15 @@
 -- once a second, so this runs once per fold and never in an ingest flush. NOTIFY is delivered on
 -- commit, to every session LISTENing on the channel, whichever replica folded.
 -- Payload: sensor ids, comma-separated, at most 600 per notification (a payload holds at most
--- 8000 bytes): a fold that changed more sends several.
+-- 8000 bytes): a fold that changed more sends several. Nothing is done while no replica listens:
+-- the feed's listening connections name themselves 'iot-sensors-service/<instance>/live'.
 CREATE FUNCTION notify_sensor_summary_changed() RETURNS trigger LANGUAGE plpgsql AS $$
 DECLARE
   ids text;
 BEGIN
+  IF NOT EXISTS (SELECT FROM pg_stat_activity WHERE datname = current_database() AND application_name LIKE 'iot-sensors-service/%/live') THEN
+    RETURN NULL;
+  END IF;
   FOR ids IN
     SELECT string_agg(sensor_id::text, ',' ORDER BY sensor_id)
     FROM (SELECT sensor_id, (row_number() OVER (ORDER BY sensor_id) - 1) / 600 AS chunk FROM (SELECT DISTINCT sensor_id FROM changed) d) numbered

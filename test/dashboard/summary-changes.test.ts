@@ -16,7 +16,7 @@ const { url, source } = await freshDatabase(t)
 const noNotifications = source === 'pglite' && 'embedded PGlite\'s socket delivers no notifications'
 
 t.test('a summary change NOTIFYs the changed sensor ids on commit, 600 at most per notification', { skip: noNotifications }, async (t) => {
-  const listener = new pg.Client({ connectionString: url })
+  const listener = new pg.Client({ connectionString: url, application_name: 'iot-sensors-service/test/live' })
   await listener.connect()
   t.teardown(() => listener.end())
   const payloads: string[] = []
@@ -38,8 +38,24 @@ t.test('a summary change NOTIFYs the changed sensor ids on commit, 600 at most p
   t.same(payloads, ['5,7,9'])
 })
 
+t.test('while no live feed listens, a change notifies nobody', { skip: noNotifications }, async (t) => {
+  const other = new pg.Client({ connectionString: url, application_name: 'someone-else' })
+  await other.connect()
+  t.teardown(() => other.end())
+  const payloads: string[] = []
+  other.on('notification', (message) => payloads.push(message.payload ?? ''))
+  await other.query(`LISTEN ${SUMMARY_CHANGED_CHANNEL}`)
+  const pool = testPool(t, url)
+  const liveSessions = async () => (await pool.query<{ n: number }>(
+    "SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND application_name LIKE 'iot-sensors-service/%/live'")).rows[0]!.n
+  await until(async () => await liveSessions() === 0, 5000, 'the earlier listeners gone')
+  await pool.query(`INSERT INTO sensor_variable_summary VALUES (3000, 'x', 1, now(), now(), 1, 'C')`)
+  await new Promise((resolve) => setTimeout(resolve, 300))
+  t.same(payloads, [])
+})
+
 t.test('a rolled-back change notifies nobody', { skip: noNotifications }, async (t) => {
-  const listener = new pg.Client({ connectionString: url })
+  const listener = new pg.Client({ connectionString: url, application_name: 'iot-sensors-service/test/live' })
   await listener.connect()
   t.teardown(() => listener.end())
   const payloads: string[] = []
