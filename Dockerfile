@@ -4,7 +4,7 @@
 # rebuild gives the same runtime; bump it deliberately.
 ARG NODE_IMAGE=node:24.11.1-bookworm-slim
 
-# ---- build: all dependencies, compile TypeScript to dist/ ----
+# ---- build: all dependencies, compile TypeScript to dist/ and the dashboard to dist/web ----
 FROM ${NODE_IMAGE} AS build
 # No install scripts: nothing the build needs has one, and it keeps third-party code from running here.
 ENV npm_config_ignore_scripts=true \
@@ -17,6 +17,7 @@ RUN --mount=type=cache,target=/root/.npm npm ci
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
 COPY watchdog ./watchdog
+COPY web ./web
 RUN npm run build
 
 # ---- runtime: production dependencies and the compiled output only ----

@@ -31,7 +31,8 @@ export async function startApiProcess (databaseUrl: string): Promise<ApiProcess>
     stdio: ['ignore', 'inherit', 'inherit']
   })
   const url = `http://127.0.0.1:${port}`
-  const deadline = Date.now() + 30_000
+  // Generous: tsx compiles the sources at start, and on a loaded machine that alone took over 30 s.
+  const deadline = Date.now() + 120_000
   while (Date.now() < deadline) {
     if (child.exitCode !== null) throw new Error(`the API exited with code ${child.exitCode} while starting`)
     try {
@@ -44,5 +45,5 @@ export async function startApiProcess (databaseUrl: string): Promise<ApiProcess>
     await new Promise((resolve) => setTimeout(resolve, 200))
   }
   child.kill('SIGKILL')
-  throw new Error('the API did not become ready within 30 s')
+  throw new Error('the API did not become ready within 120 s')
 }

@@ -1,12 +1,13 @@
 import { parseArgs } from 'node:util'
 import { startApiProcess } from './api-process.js'
 import { benchDatabase } from './database.js'
+import { runDashboardBench } from './dashboard.js'
 import { copyCeiling, runIngestBench } from './ingest.js'
 import { runReadBench } from './read.js'
 import { runBacklogBench } from './summary-backlog.js'
 import { measureSummaryCost } from './summary-cost.js'
 
-// npm run bench [-- --duration 10 --readings 1000000 --skip-reads --backlog-only --pending 10000000]: ingest throughput and latency,
+// npm run bench [-- --duration 10 --readings 1000000 --skip-reads --skip-dashboard --backlog-only --pending 10000000]: ingest throughput and latency,
 // what the summary adds to a flush, then read latency over a seeded fleet, against a scratch
 // database on DATABASE_URL's server (or an in-memory embedded PGlite), with the COPY ceiling
 // measured in the same run.
@@ -15,6 +16,7 @@ const { values } = parseArgs({
     duration: { type: 'string', default: '10' },
     readings: { type: 'string', default: '1000000' },
     'skip-reads': { type: 'boolean', default: false },
+    'skip-dashboard': { type: 'boolean', default: false },
     // --backlog-only: only the reads over a backlog of --pending readings in summary deltas.
     'backlog-only': { type: 'boolean', default: false },
     pending: { type: 'string', default: '10000000' }
@@ -55,6 +57,8 @@ try {
       await runReadBench({ databaseUrl: db.url, log: console.log, readings, sensors: 10_000, durationS })
       await runBacklogBench({ databaseUrl: db.url, log: console.log, pendingReadings: Number(values.pending), durationS })
     }
+    // The live feed's cost on ingest (ABBA) and page speed over 10 million readings (npm run bench:dashboard alone).
+    if (!values['skip-dashboard']) await runDashboardBench({ databaseUrl: db.url, log: console.log, durationS: Math.min(durationS, 5) })
   }
 } finally {
   await db.drop()

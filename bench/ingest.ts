@@ -36,7 +36,7 @@ function readingFactory (sensorBase: number) {
   }
 }
 
-async function drive (name: string, origin: string, opts: { connections: number, durationS: number, batch: number, sensorBase: number }): Promise<IngestResult> {
+export async function drive (name: string, origin: string, opts: { connections: number, durationS: number, batch: number, sensorBase: number }): Promise<IngestResult> {
   const next = readingFactory(opts.sensorBase)
   const body = opts.batch === 1
     ? () => next()

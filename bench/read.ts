@@ -37,10 +37,10 @@ const VARIABLES = ['humidity', 'temperature']
 const INTERVAL_S = 60
 
 /**
- * Seeds `readings` readings with SQL alone: sensor s reports both variables every minute, its
+ * Seeds `readings` readings with SQL alone: sensor s reports both variables every `intervalS` (a minute), its
  * newest reading (s % 20) minutes ago, so about half the fleet is silent for 10 minutes.
  */
-async function seed (pool: pg.Pool, readings: number, sensors: number): Promise<void> {
+export async function seed (pool: pg.Pool, readings: number, sensors: number, intervalS = INTERVAL_S): Promise<void> {
   const perSensor = Math.max(1, Math.floor(readings / sensors / VARIABLES.length))
   await pool.query('TRUNCATE readings, sensor_variable_summary, sensor_summary_deltas')
   await pool.query(`
@@ -48,7 +48,7 @@ async function seed (pool: pg.Pool, readings: number, sensors: number): Promise<
     SELECT s, date_trunc('second', now()) - ((s % 20) * 60 + i * $3) * interval '1 second', v,
            round((random() * 40)::numeric, 2)::float8, CASE v WHEN 'humidity' THEN '%' ELSE 'C' END
     FROM generate_series(1, $1::int) s, generate_series(0, $2::int - 1) i, unnest($4::text[]) v
-    ORDER BY 1, 2, 3`, [sensors, perSensor, INTERVAL_S, VARIABLES])
+    ORDER BY 1, 2, 3`, [sensors, perSensor, intervalS, VARIABLES])
   // The summary the writer would have kept (the migration's backfill query).
   await pool.query(`
     INSERT INTO sensor_variable_summary (sensor_id, variable, reading_count, first_seen, last_seen, latest_value, latest_unit)

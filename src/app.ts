@@ -1,6 +1,7 @@
 import Fastify, { LogController, type FastifyInstance, type FastifyServerOptions } from 'fastify'
 import compress from '@fastify/compress'
 import type { AppConfig } from './config.js'
+import dashboard from './dashboard/plugin.js'
 import healthRoutes from './health/routes.js'
 import ingestRoutes from './ingest/routes.js'
 import db from './plugins/db.js'
@@ -14,6 +15,8 @@ import writer from './plugins/writer.js'
 export interface BuildOptions {
   /** Fastify's logger option; tests pass false. */
   logger?: FastifyServerOptions['logger']
+  /** Where the dashboard's built front-end is (default dist/web). */
+  webRoot?: string
 }
 
 /** Builds the API from a config object: no listening, no signals, no side effects on import. */
@@ -45,5 +48,6 @@ export async function buildApp (config: AppConfig, options: BuildOptions = {}): 
   await app.register(healthRoutes, { config })
   await app.register(ingestRoutes, { config })
   await app.register(readRoutes, { config })
+  await app.register(dashboard, { config, webRoot: options.webRoot })
   return app
 }

@@ -15,3 +15,5 @@ function findPackageRoot (from: string): string {
 
 export const packageRoot = findPackageRoot(dirname(fileURLToPath(import.meta.url)))
 export const migrationsDir = join(packageRoot, 'migrations')
+/** Where `npm run build` puts the dashboard's front-end (web/, built by Vite). */
+export const webDir = join(packageRoot, 'dist', 'web')

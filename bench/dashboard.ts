@@ -1,0 +1,204 @@
+import pg from 'pg'
+import type { Page } from 'playwright-core'
+import { launchBrowser } from '../test/helpers/browser.js'
+import { openEventStream, type EventStream } from '../test/helpers/sse.js'
+import { abba, formatChange, type AbbaResult } from './abba.js'
+import { startApiProcess } from './api-process.js'
+import { drive } from './ingest.js'
+import { seed } from './read.js'
+
+type Log = (line: string) => void
+
+/** Runs the functions registered with teardown(), last first: the fixtures shared with the tests want one. */
+class Cleanups {
+  private readonly fns: Array<() => unknown> = []
+  teardown (fn: () => unknown): void {
+    this.fns.push(fn)
+  }
+
+  async run (): Promise<void> {
+    for (const fn of this.fns.splice(0).reverse()) await fn()
+  }
+}
+
+export interface FeedCostOptions {
+  databaseUrl: string
+  log: Log
+  /** Seconds of ingest per measurement (each ABBA round measures four times). */
+  durationS: number
+  rounds: number
+  /** Open dashboards following the whole fleet on side B. */
+  viewers: number
+}
+
+/**
+ * What the live feed costs ingest: 1,000-reading batches (bench scenario b) into one API process
+ * over a 10,000-sensor fleet, without (A: the summary trigger disabled, no page open) and with
+ * (B: the trigger on and `viewers` pages following the whole fleet) the feed, in ABBA rounds.
+ */
+export async function measureFeedCost (opts: FeedCostOptions): Promise<AbbaResult> {
+  const pool = new pg.Pool({ connectionString: opts.databaseUrl, max: 1 })
+  const cleanups = new Cleanups()
+  try {
+    await seed(pool, 20_000, 10_000)
+    const api = await startApiProcess(opts.databaseUrl)
+    cleanups.teardown(() => api.stop())
+    let sensorBase = 50_000_000
+    const ingest = async () => {
+      sensorBase += 1000
+      return (await drive('feed cost', api.url, { connections: 8, durationS: opts.durationS, batch: 1000, sensorBase })).readingsPerS
+    }
+    await ingest() // warm-up: JIT, pool, caches
+    const result = await abba(opts.rounds, async (side) => {
+      const viewers = new Cleanups()
+      try {
+        await pool.query(`ALTER TABLE sensor_variable_summary ${side === 'B' ? 'ENABLE' : 'DISABLE'} TRIGGER USER`)
+        if (side === 'B') {
+          const streams: EventStream[] = []
+          for (let i = 0; i < opts.viewers; i++) streams.push(await openEventStream(viewers, `${api.url}/dashboard/events`))
+          await Promise.all(streams.map((s) => s.waitFor((e) => e.event === 'fleet', 30_000)))
+        }
+        return await ingest()
+      } finally {
+        await viewers.run()
+      }
+    })
+    await pool.query('ALTER TABLE sensor_variable_summary ENABLE TRIGGER USER')
+    opts.log(`dashboard feed cost on ingest (1,000-reading batches, 8 connections, ${opts.durationS} s each; ` +
+      `B = trigger on and ${opts.viewers} pages following the fleet): ${formatChange(result)}`)
+    return result
+  } finally {
+    await cleanups.run()
+    await pool.end()
+  }
+}
+
+export interface PageSpeedOptions {
+  databaseUrl: string
+  log: Log
+  readings: number
+  sensors: number
+  /** Page loads measured (the median and the slowest are reported). */
+  loads: number
+}
+
+export interface PageSpeed {
+  /** Milliseconds from navigation start to the fleet's counts shown (User Timing mark), the first load on the replica. */
+  coldShownMs?: number
+  /** The same, later loads. */
+  fleetShownMs: number[]
+  /** Milliseconds from navigation start to the whole fleet received from the live feed. */
+  fleetReceivedMs: number[]
+  /** Milliseconds from navigation start to the 30-day chart drawn; undefined without GET /readings/aggregate. */
+  chartShownMs?: number[]
+  /** Resource Timing duration of the 30-day GET /readings/aggregate. */
+  aggregateMs?: number[]
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!
+const summary = (xs: number[]) => `median ${median(xs).toFixed(0)} ms, slowest ${Math.max(...xs).toFixed(0)} ms (${xs.length} loads)`
+
+/** Reads the page's own timing: a User Timing mark, relative to navigation start. */
+async function markMs (page: Page, name: string): Promise<number | undefined> {
+  return await page.evaluate((mark) => performance.getEntriesByName(mark, 'mark')[0]?.startTime, name)
+}
+
+/**
+ * Page speed in Chromium with `readings` readings of `sensors` sensors stored (spread over 30
+ * days): the fleet page's counts, and a sensor page's 30-day chart, each by the browser's own
+ * Navigation, Resource and User Timing.
+ */
+export async function measurePageSpeed (opts: PageSpeedOptions): Promise<PageSpeed> {
+  const pool = new pg.Pool({ connectionString: opts.databaseUrl, max: 1 })
+  const cleanups = new Cleanups()
+  try {
+    const perPair = Math.max(1, Math.floor(opts.readings / opts.sensors / 2))
+    opts.log(`dashboard speed: seeding ${opts.readings.toLocaleString('en')} readings over ${opts.sensors.toLocaleString('en')} sensors and 30 days`)
+    const seedStarted = performance.now()
+    await seed(pool, opts.readings, opts.sensors, Math.floor(30 * 86_400 / perPair))
+    opts.log(`dashboard speed: seeded in ${((performance.now() - seedStarted) / 1000).toFixed(0)} s`)
+    const api = await startApiProcess(opts.databaseUrl)
+    cleanups.teardown(() => api.stop())
+    const browser = await launchBrowser(cleanups)
+    const result: PageSpeed = { fleetShownMs: [], fleetReceivedMs: [] }
+
+    // The first load finds the replica following nobody: it starts listening and reads the whole
+    // fleet (cold). Later ones find it following the fleet still (it lingers after a page leaves).
+    for (let i = 0; i <= opts.loads; i++) {
+      const page = await browser.newPage({ viewport: { width: 1920, height: 1080 } })
+      await page.goto(`${api.url}/dashboard/`)
+      await page.getByTestId('sensor-count').waitFor()
+      const timing = await page.evaluate(() => ({
+        html: performance.getEntriesByType('navigation')[0]?.duration,
+        fleet: performance.getEntriesByName('dashboard:feed-fleet', 'mark')[0]?.startTime,
+        shown: performance.getEntriesByName('dashboard:fleet-shown', 'mark')[0]?.startTime
+      }))
+      if (timing.shown === undefined || timing.fleet === undefined) throw new Error('the fleet page set no timing marks')
+      const line = `load event ${timing.html?.toFixed(0)} ms, fleet received ${timing.fleet.toFixed(0)} ms, counts shown ${timing.shown.toFixed(0)} ms`
+      if (i === 0) {
+        result.coldShownMs = timing.shown
+        opts.log(`dashboard speed: fleet page, first load on the replica (cold): ${line}`)
+      } else {
+        result.fleetShownMs.push(timing.shown)
+        result.fleetReceivedMs.push(timing.fleet)
+      }
+      await page.close()
+    }
+    opts.log(`dashboard speed: fleet page, ${opts.sensors.toLocaleString('en')} sensors: counts shown after ${summary(result.fleetShownMs)}; ` +
+      `the fleet (all sensors) received after ${summary(result.fleetReceivedMs)}`)
+
+    const chartShownMs: number[] = []
+    const aggregateMs: number[] = []
+    for (let i = 0; i <= opts.loads; i++) {
+      const page = await browser.newPage({ viewport: { width: 1920, height: 1080 } })
+      await page.goto(`${api.url}/dashboard/sensors/${1 + ((i * 7919) % opts.sensors)}?range=30d`)
+      const chart = page.getByTestId('chart-temperature')
+      const missing = page.getByText('does not provide the chart').first()
+      await chart.or(missing).waitFor({ timeout: 30_000 })
+      if (await missing.isVisible()) {
+        opts.log('dashboard speed: sensor page 30-day chart not measured: this server has no GET /readings/aggregate')
+        await page.close()
+        return result
+      }
+      const drawn = await markMs(page, 'dashboard:chart:temperature:30d')
+      const fetched = await page.evaluate(() => performance.getEntriesByType('resource')
+        .filter((e) => e.name.includes('/readings/aggregate') && e.name.includes('variable=temperature'))
+        .map((e) => e.duration)[0])
+      if (i > 0 && drawn !== undefined && fetched !== undefined) {
+        chartShownMs.push(drawn)
+        aggregateMs.push(fetched)
+      }
+      await page.close()
+    }
+    result.chartShownMs = chartShownMs
+    result.aggregateMs = aggregateMs
+    opts.log(`dashboard speed: sensor page, 30-day chart drawn after ${summary(chartShownMs)}; its GET /readings/aggregate took ${summary(aggregateMs)}`)
+    return result
+  } finally {
+    await cleanups.run()
+    await pool.end()
+  }
+}
+
+export interface DashboardBenchOptions {
+  databaseUrl: string
+  log: Log
+  durationS: number
+  rounds?: number
+  viewers?: number
+  readings?: number
+  sensors?: number
+  loads?: number
+  skipCost?: boolean
+  skipSpeed?: boolean
+}
+
+/** Both dashboard scenarios, as `npm run bench` runs them after the others. */
+export async function runDashboardBench (opts: DashboardBenchOptions): Promise<void> {
+  if (opts.skipCost !== true) {
+    await measureFeedCost({ databaseUrl: opts.databaseUrl, log: opts.log, durationS: opts.durationS, rounds: opts.rounds ?? 4, viewers: opts.viewers ?? 3 })
+  }
+  if (opts.skipSpeed !== true) {
+    await measurePageSpeed({ databaseUrl: opts.databaseUrl, log: opts.log, readings: opts.readings ?? 10_000_000, sensors: opts.sensors ?? 10_000, loads: opts.loads ?? 5 })
+  }
+}

@@ -1,0 +1,77 @@
+import { existsSync } from 'node:fs'
+import { join, sep } from 'node:path'
+import type { FastifyInstance } from 'fastify'
+import helmet from '@fastify/helmet'
+import fastifyStatic from '@fastify/static'
+import { z } from 'zod'
+import { webDir } from '../paths.js'
+import { HttpProblem } from '../problem.js'
+import { parseParams, sensorIdParam } from '../read/query-params.js'
+
+/** Vite names every file under assets/ by its content hash: a changed file gets a new name. */
+const IMMUTABLE = 'public, max-age=31536000, immutable'
+/** index.html names the current assets, so it is checked on every load. */
+const REVALIDATE = 'no-cache'
+
+const sensorPath = z.strictObject({ id: sensorIdParam })
+
+/**
+ * The dashboard's pages: the built front-end under /dashboard/ (index.html for the fleet and for
+ * /dashboard/sensors/{id}, the page picks its view from the path), GET / redirecting there, and a
+ * Content-Security-Policy that allows only this origin: no inline script, no CDN, no request
+ * leaving the deployment.
+ */
+export default async function pageRoutes (fastify: FastifyInstance, opts: { root?: string } = {}) {
+  const root = opts.root ?? webDir
+  fastify.get('/', (_request, reply) => reply.redirect('/dashboard/'))
+  fastify.get('/dashboard', (_request, reply) => reply.redirect('/dashboard/'))
+
+  await fastify.register(helmet, {
+    contentSecurityPolicy: {
+      useDefaults: false,
+      directives: {
+        defaultSrc: ["'self'"],
+        scriptSrc: ["'self'"],
+        styleSrc: ["'self'"],
+        imgSrc: ["'self'", 'data:'],
+        connectSrc: ["'self'"],
+        fontSrc: ["'self'"],
+        objectSrc: ["'none'"],
+        baseUri: ["'self'"],
+        formAction: ["'self'"],
+        frameAncestors: ["'none'"]
+      }
+    },
+    // Whether the deployment speaks HTTPS is Traefik's business: on a plain-HTTP plant network,
+    // HSTS and upgrade-insecure-requests would break the page.
+    strictTransportSecurity: false
+  })
+
+  if (!existsSync(join(root, 'index.html'))) {
+    // Once ready: the first log line is server.ts's, naming the database.
+    fastify.addHook('onReady', async () => fastify.log.warn(`dashboard: ${root} holds no build; run npm run build`))
+    const notBuilt = async () => {
+      throw new HttpProblem(404, 'dashboard-not-built', 'The dashboard has not been built: run npm run build')
+    }
+    fastify.get('/dashboard/', notBuilt)
+    fastify.get('/dashboard/sensors/:id', notBuilt)
+    return
+  }
+
+  await fastify.register(fastifyStatic, {
+    root,
+    prefix: '/dashboard/',
+    // A route per file found at start-up; anything else under the prefix is a plain 404.
+    wildcard: false,
+    index: false,
+    preCompressed: true,
+    cacheControl: false,
+    setHeaders: (reply, path) => reply.header('cache-control', path.includes(`${sep}assets${sep}`) ? IMMUTABLE : REVALIDATE)
+  })
+
+  fastify.get('/dashboard/', (_request, reply) => reply.sendFile('index.html'))
+  fastify.get('/dashboard/sensors/:id', (request, reply) => {
+    parseParams(sensorPath, request.params, 'path parameters')
+    return reply.sendFile('index.html')
+  })
+}

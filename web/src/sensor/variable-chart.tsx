@@ -1,0 +1,95 @@
+import { useEffect, useMemo } from 'preact/hooks'
+import type uPlot from 'uplot'
+import { api, type Aggregate } from '../api.js'
+import { serverNow } from '../clock.js'
+import { formatValue } from '../format.js'
+import { axis, Chart, CHART_COLORS } from '../ui/chart.js'
+import { QueryError } from '../ui/query-error.js'
+import { useLiveQuery } from '../use-live-query.js'
+
+export const RANGES = [
+  { value: '1h', label: '1 h', ms: 3_600_000 },
+  { value: '24h', label: '24 h', ms: 86_400_000 },
+  { value: '7d', label: '7 d', ms: 7 * 86_400_000 },
+  { value: '30d', label: '30 d', ms: 30 * 86_400_000 }
+] as const
+export type RangeName = typeof RANGES[number]['value']
+
+/** Room past the server's clock, so the newest reading (timestamps may run a little ahead) is in range. */
+const RIGHT_EDGE_MS = 60_000
+
+/**
+ * The aligned series uPlot draws: time, min, max, avg. Empty buckets are not sent; a null after
+ * each gap keeps the lines from bridging it.
+ */
+export function seriesOf (aggregate: Aggregate): uPlot.AlignedData {
+  const x: number[] = []
+  const min: Array<number | null> = []
+  const max: Array<number | null> = []
+  const avg: Array<number | null> = []
+  let previous: number | undefined
+  for (const bucket of aggregate.buckets) {
+    const start = Date.parse(bucket.start) / 1000
+    if (previous !== undefined && start - previous > aggregate.bucket_s) {
+      x.push(previous + aggregate.bucket_s)
+      min.push(null)
+      max.push(null)
+      avg.push(null)
+    }
+    x.push(start)
+    min.push(bucket.min)
+    max.push(bucket.max)
+    avg.push(bucket.avg)
+    previous = start
+  }
+  return [x, min, max, avg]
+}
+
+interface Props {
+  sensorId: number
+  variable: string
+  unit: string
+  range: RangeName
+  version: number
+}
+
+/** One variable over the chosen range: the min–max band of each bucket and its average (GET /readings/aggregate). */
+export function VariableChart ({ sensorId, variable, unit, range, version }: Props) {
+  const span = RANGES.find((r) => r.value === range)!.ms
+  const query = useLiveQuery((signal) => {
+    const to = serverNow() + RIGHT_EDGE_MS
+    return api.aggregate(sensorId, variable, to - span, to, signal)
+  }, `${sensorId}:${variable}:${range}`, version)
+
+  const options = useMemo((): Omit<uPlot.Options, 'width' | 'height'> => ({
+    legend: { show: false },
+    cursor: { drag: { x: false, y: false } },
+    axes: [axis(), axis({ size: 60, values: (_u, splits) => splits.map((v) => formatValue(v)) })],
+    series: [
+      {},
+      { label: 'min', stroke: CHART_COLORS.band, width: 1 },
+      { label: 'max', stroke: CHART_COLORS.band, width: 1 },
+      { label: 'average', stroke: CHART_COLORS.line, width: 2 }
+    ],
+    bands: [{ series: [2, 1], fill: CHART_COLORS.band }]
+  }), [])
+  const data = useMemo(() => query.data === undefined ? undefined : seriesOf(query.data), [query.data])
+  // User Timing: when this range's chart was first drawn (npm run bench reads it).
+  useEffect(() => { if (data !== undefined) performance.mark(`dashboard:chart:${variable}:${range}`) }, [data === undefined, range])
+  const title = unit === '' ? variable : `${variable} (${unit})`
+
+  return (
+    <section class="card" aria-label={`${variable} chart`} data-testid={`chart-card-${variable}`}>
+      <div class="card-head">
+        <h3>{title}</h3>
+        <span class="muted legend"><span class="swatch swatch-line" aria-hidden="true" />average <span class="swatch swatch-band" aria-hidden="true" />min–max</span>
+      </div>
+      {query.error !== undefined && <QueryError error={query.error} what="the chart" />}
+      {data !== undefined && data[0].length === 0 && <p class="muted">No reading in this range.</p>}
+      {data !== undefined && data[0].length > 0 && (
+        <Chart options={options} data={data} height={200} label={`${title}: average with min–max band`} testId={`chart-${variable}`} />
+      )}
+      {data === undefined && query.error === undefined && <p class="muted">Loading…</p>}
+    </section>
+  )
+}

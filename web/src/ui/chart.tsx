@@ -1,0 +1,53 @@
+import { useEffect, useRef } from 'preact/hooks'
+import uPlot from 'uplot'
+
+export const CHART_COLORS = {
+  axis: '#b1bac4',
+  grid: 'rgba(240, 246, 252, 0.1)',
+  line: '#58a6ff',
+  band: 'rgba(88, 166, 255, 0.22)',
+  bar: '#3fb950'
+}
+
+export function axis (overrides: uPlot.Axis = {}): uPlot.Axis {
+  return {
+    stroke: CHART_COLORS.axis,
+    grid: { stroke: CHART_COLORS.grid, width: 1 },
+    ticks: { stroke: CHART_COLORS.grid, width: 1 },
+    ...overrides
+  }
+}
+
+interface Props {
+  /** Everything but the size, which follows the element's width. */
+  options: Omit<uPlot.Options, 'width' | 'height'>
+  data: uPlot.AlignedData
+  height: number
+  label: string
+  testId?: string
+}
+
+/** A uPlot chart filling its container's width; new data redraws the same chart. */
+export function Chart ({ options, data, height, label, testId }: Props) {
+  const box = useRef<HTMLDivElement>(null)
+  const chart = useRef<uPlot | undefined>(undefined)
+
+  useEffect(() => {
+    const element = box.current!
+    const plot = new uPlot({ ...options, width: Math.max(200, element.clientWidth), height }, data, element)
+    chart.current = plot
+    const resize = new ResizeObserver(() => plot.setSize({ width: Math.max(200, element.clientWidth), height }))
+    resize.observe(element)
+    return () => {
+      resize.disconnect()
+      plot.destroy()
+      chart.current = undefined
+    }
+  }, [options, height])
+
+  useEffect(() => {
+    chart.current?.setData(data)
+  }, [data])
+
+  return <div class="chart" ref={box} role="img" aria-label={label} data-testid={testId} data-points={data[0].length} data-last={data[0].at(-1)} />
+}
