@@ -70,7 +70,7 @@ const quoteIdent = (name: string) => `"${name.replaceAll('"', '""')}"`
  * replicas may run rounds at once.
  */
 export class PartitionMaintainer {
-  constructor (private readonly pool: Pool, private readonly settings: PartitionSettings) {}
+  constructor (private readonly pool: Pick<Pool, 'query'>, private readonly settings: PartitionSettings) {}
 
   /** Where the partition holding `t` starts. */
   rangeStart (t: Date): Date {

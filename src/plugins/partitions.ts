@@ -27,13 +27,21 @@ export interface PartitionService {
  */
 export default fp(async function partitions (fastify: FastifyInstance, opts: { config: AppConfig }) {
   const { config } = opts
-  const maintainer = new PartitionMaintainer(fastify.pg.pool, {
-    intervalS: config.partitionIntervalS, maxFutureSkewS: config.maxFutureSkewS, retentionDays: config.retentionDays
-  })
+  const settings = { intervalS: config.partitionIntervalS, maxFutureSkewS: config.maxFutureSkewS, retentionDays: config.retentionDays }
   const service: PartitionService = {
-    maintainer,
+    maintainer: new PartitionMaintainer(fastify.pg.pool, settings),
     async run (now) {
-      const round = await maintainer.run(now)
+      // A connection of its own, closed after the round: rounds are a minute apart, and an idle
+      // pooled connection left by one would be the next request's, however stale by then.
+      const client = await fastify.pg.pool.connect()
+      // A lost connection rejects the query; unheard, its 'error' event would crash the process.
+      client.on('error', () => {})
+      let round: MaintenanceRound
+      try {
+        round = await new PartitionMaintainer(client, settings).run(now)
+      } finally {
+        client.release(true)
+      }
       for (const p of round.created) {
         fastify.log.info({ partition: p.partition, moved_from_default: p.moved }, `readings partition ${p.partition} created`)
       }
