@@ -3,6 +3,7 @@ import { startApiProcess } from './api-process.js'
 import { benchDatabase } from './database.js'
 import { runDashboardBench } from './dashboard.js'
 import { copyCeiling, runIngestBench } from './ingest.js'
+import { runPartitionBench } from './partitions.js'
 import { runReadBench } from './read.js'
 import { runBacklogBench } from './summary-backlog.js'
 import { measureSummaryCost } from './summary-cost.js'
@@ -19,7 +20,9 @@ const { values } = parseArgs({
     'skip-dashboard': { type: 'boolean', default: false },
     // --backlog-only: only the reads over a backlog of --pending readings in summary deltas.
     'backlog-only': { type: 'boolean', default: false },
-    pending: { type: 'string', default: '10000000' }
+    pending: { type: 'string', default: '10000000' },
+    // --partitions-only: only partitioned ingest against the unpartitioned baseline (ABBA) and the partition-count read cost.
+    'partitions-only': { type: 'boolean', default: false }
   }
 })
 const durationS = Number(values.duration)
@@ -30,7 +33,9 @@ if (!Number.isInteger(readings) || readings < 20_000) throw new Error('--reading
 const db = await benchDatabase()
 try {
   console.log(`database: ${db.kind}; ${durationS} s per scenario`)
-  if (values['backlog-only']) {
+  if (values['partitions-only']) {
+    await runPartitionBench({ databaseUrl: db.url, log: console.log, durationS })
+  } else if (values['backlog-only']) {
     await runBacklogBench({ databaseUrl: db.url, log: console.log, pendingReadings: Number(values.pending), durationS })
   } else {
     const api = await startApiProcess(db.url)
@@ -53,6 +58,7 @@ try {
         `(medians of ${cost.runs} alternating runs, committed); folding those ${cost.runs} deltas took ${cost.foldMs.toFixed(2)} ms: ` +
         `the summary adds ${perFlushMs.toFixed(2)} ms (${(perFlushMs / cost.withoutSummaryMs * 100).toFixed(0)}%) per flush`)
     }
+    await runPartitionBench({ databaseUrl: db.url, log: console.log, durationS })
     if (!values['skip-reads']) {
       await runReadBench({ databaseUrl: db.url, log: console.log, readings, sensors: 10_000, durationS })
       await runBacklogBench({ databaseUrl: db.url, log: console.log, pendingReadings: Number(values.pending), durationS })

@@ -7,6 +7,7 @@ import ingestRoutes from './ingest/routes.js'
 import db from './plugins/db.js'
 import lifecycle from './plugins/lifecycle.js'
 import metrics from './metrics/plugin.js'
+import partitions from './plugins/partitions.js'
 import problemErrors, { frameworkErrors } from './plugins/problem-errors.js'
 import readRoutes from './read/routes.js'
 import summary from './plugins/summary.js'
@@ -40,6 +41,7 @@ export async function buildApp (config: AppConfig, options: BuildOptions = {}): 
   await app.register(db, { config })
   await app.register(writer, { config })
   await app.register(summary, { config })
+  await app.register(partitions, { config })
   await app.register(metrics, { config })
   // Request bodies only: `Content-Encoding: gzip` (or deflate, br) is inflated before parsing,
   // and BODY_LIMIT applies to the inflated size.

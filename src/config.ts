@@ -46,7 +46,10 @@ export const envSchema = z.object({
   SUMMARY_FOLD_CHUNK_DELTAS: int(1, 100_000).default(1000),
   SUMMARY_FOLD_CHUNK_PAIRS: int(1, 10_000_000).default(50_000),
   SUMMARY_READ_WAIT_MS: int(0, 60_000).default(500),
-  INSTANCE_ID: z.string().min(1).default(hostname())
+  INSTANCE_ID: z.string().min(1).default(hostname()),
+  // Time partitions of readings (docs/design/partitions.md): width as hours or days, e.g. 6h, 1d, 7d.
+  PARTITION_INTERVAL: z.string().regex(/^[1-9][0-9]{0,3}[hd]$/, { error: 'expected hours or days, like 6h, 1d or 7d' }).default('1d'),
+  RETENTION_DAYS: int(1, 100_000).optional()
 })
 
 export interface AppConfig {
@@ -82,6 +85,10 @@ export interface AppConfig {
   /** How long a /sensors read waits for pending deltas to be folded before it answers marked as of an older point. */
   summaryReadWaitMs: number
   instanceId: string
+  /** PARTITION_INTERVAL in seconds: the width of one time partition of readings. */
+  partitionIntervalS: number
+  /** Partitions entirely older than this many days are dropped; undefined keeps everything. */
+  retentionDays?: number
 }
 
 export class ConfigError extends Error {
@@ -132,6 +139,8 @@ export function loadConfig (env: NodeJS.ProcessEnv = process.env): AppConfig {
     summaryFoldChunkDeltas: e.SUMMARY_FOLD_CHUNK_DELTAS,
     summaryFoldChunkPairs: e.SUMMARY_FOLD_CHUNK_PAIRS,
     summaryReadWaitMs: e.SUMMARY_READ_WAIT_MS,
-    instanceId: e.INSTANCE_ID
+    instanceId: e.INSTANCE_ID,
+    partitionIntervalS: Number(e.PARTITION_INTERVAL.slice(0, -1)) * (e.PARTITION_INTERVAL.endsWith('d') ? 86_400 : 3600),
+    retentionDays: e.RETENTION_DAYS
   }
 }

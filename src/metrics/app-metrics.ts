@@ -74,6 +74,14 @@ export class AppMetrics {
     registers: [this.registry]
   })
 
+  private readonly partitionsCreated = this.counter('iot_readings_partitions_created_total', 'Time partitions of readings this instance created (ahead of time, or for backfilled readings in the default partition)')
+  private readonly partitionsDropped = this.counter('iot_readings_partitions_dropped_total', 'Time partitions of readings this instance dropped as older than RETENTION_DAYS')
+  private readonly oldestReadingKept = new Gauge({
+    name: 'iot_readings_oldest_kept_timestamp_seconds',
+    help: 'Timestamp (Unix seconds) of the oldest reading still stored, as of this instance\'s last partition round; absent when none is stored',
+    registers: [this.registry]
+  })
+
   constructor (sources: MetricsSources) {
     collectDefaultMetrics({ register: this.registry })
     this.gauge('iot_write_queue_depth', 'Readings waiting in the write queue for a flush', sources.writeQueueDepth)
@@ -112,6 +120,13 @@ export class AppMetrics {
   }
 
   staleRead (): void { this.summaryStaleReads.inc() }
+
+  partitionsMaintained (round: { created: unknown[], dropped: unknown[], oldestKept: Date | null }): void {
+    this.partitionsCreated.inc(round.created.length)
+    this.partitionsDropped.inc(round.dropped.length)
+    if (round.oldestKept === null) this.oldestReadingKept.reset()
+    else this.oldestReadingKept.set(round.oldestKept.getTime() / 1000)
+  }
 
   /**
    * Fleet-wide, the same on every replica: one query per scrape for the three. A database that

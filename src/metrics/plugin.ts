@@ -26,6 +26,7 @@ export default fp(async function metrics (fastify: FastifyInstance, opts: { conf
   fastify.decorate('metrics', appMetrics)
   fastify.writer.onFlush = (stats) => appMetrics.flushed(stats)
   fastify.summary.onFold = (stats) => appMetrics.folded(stats)
+  fastify.partitions.onRound = (round) => appMetrics.partitionsMaintained(round)
 
   fastify.addHook('onResponse', (request, reply, done) => {
     // The route pattern (/sensors/:id), never the raw URL, keeps the label set small.
@@ -42,4 +43,4 @@ export default fp(async function metrics (fastify: FastifyInstance, opts: { conf
   fastify.get('/metrics', async (_request, reply) => {
     return reply.type(appMetrics.registry.contentType).send(await appMetrics.registry.metrics())
   })
-}, { name: 'metrics', dependencies: ['db', 'writer', 'summary'] })
+}, { name: 'metrics', dependencies: ['db', 'writer', 'summary', 'partitions'] })
