@@ -1,6 +1,6 @@
 import { HttpProblem } from '../problem.js'
 import { isoUtcFromParts, type ParsedTimestamp } from '../ingest/timestamp.js'
-import type { AggregateBucket, AggregateRepository, IngestBucket } from './aggregate-repository.js'
+import type { AggregateBucket, AggregateRepository, IngestBucket, Instant } from './aggregate-repository.js'
 import { BUCKET_SECONDS, type BucketName } from './query-params.js'
 
 /** `auto` picks the smallest bucket giving at most this many across the range. */
@@ -11,8 +11,6 @@ export const MAX_BUCKETS = 10_000
 export const AGGREGATE_DEFAULT_SPAN_MS = 24 * 3600_000
 export const INGEST_DEFAULT_SPAN_MS = 3600_000
 
-type Instant = Pick<ParsedTimestamp, 'epochMs' | 'microsInMs'>
-
 /** A resolved range [from, to) and bucket, as the answers echo them. */
 interface Resolved {
   from: string
@@ -21,6 +19,7 @@ interface Resolved {
   bucket_seconds: number
   /** Whether the range holds no instant (from = to). */
   empty: boolean
+  instants: { from: Instant, to: Instant }
 }
 
 export interface AggregateAnswer {
@@ -83,7 +82,8 @@ export function resolveRange (input: RangeInput, defaultSpanMs: number, now: num
     to: isoUtcFromParts(to.epochMs, to.microsInMs),
     bucket,
     bucket_seconds: BUCKET_SECONDS[bucket],
-    empty: count === 0
+    empty: count === 0,
+    instants: { from, to }
   }
 }
 
@@ -97,17 +97,17 @@ export class AggregateService {
 
   /** One sensor-variable's readings in [from, to), per bucket (those holding none left out), oldest first. */
   async aggregate (sensorId: number, variable: string, input: RangeInput): Promise<AggregateAnswer> {
-    const { empty, ...range } = resolveRange(input, AGGREGATE_DEFAULT_SPAN_MS, this.now())
+    const { empty, instants, ...range } = resolveRange(input, AGGREGATE_DEFAULT_SPAN_MS, this.now())
     const buckets = empty
       ? []
-      : await this.repository.aggregate({ sensorId, variable, from: range.from, to: range.to, bucketSeconds: range.bucket_seconds })
+      : await this.repository.aggregate({ sensorId, variable, ...instants, bucketSeconds: range.bucket_seconds })
     return { sensor_id: sensorId, variable, ...range, buckets }
   }
 
   /** Readings stored fleet-wide per bucket of arrival time, every bucket from from's to to's, oldest first. */
   async ingest (input: RangeInput): Promise<IngestAnswer> {
-    const { empty, ...range } = resolveRange(input, INGEST_DEFAULT_SPAN_MS, this.now())
-    const buckets = empty ? [] : await this.repository.ingest({ from: range.from, to: range.to, bucketSeconds: range.bucket_seconds })
+    const { empty, instants, ...range } = resolveRange(input, INGEST_DEFAULT_SPAN_MS, this.now())
+    const buckets = empty ? [] : await this.repository.ingest({ ...instants, bucketSeconds: range.bucket_seconds })
     return { ...range, buckets }
   }
 }

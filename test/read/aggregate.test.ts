@@ -4,7 +4,11 @@ import { appPerFile, type App } from './fixture.js'
 type Json = Record<string, unknown>
 interface Bucket { start: string, count: number, min: number, max: number, avg: number, first: number, last: number }
 
-const app = await appPerFile(t)
+// Folds only when a test drains, so tests can read with deltas pending.
+const app = await appPerFile(t, { summaryFoldIntervalMs: 0 })
+t.beforeEach(async () => {
+  await app.pg.query('TRUNCATE reading_rollups_minute, reading_rollups_hour, ingest_rollups_minute')
+})
 
 const BASE = Date.parse('2024-05-01T10:00:00Z')
 
@@ -25,12 +29,17 @@ function series (sensor_id: number, variable: string, n: number, everyS: number,
   }))
 }
 
-async function post (app: App, readings: Json[]) {
+/** Stores readings, then folds their deltas into the rollups unless `fold` is false. */
+async function post (app: App, readings: Json[], fold = true) {
   for (let i = 0; i < readings.length; i += 5000) {
     const res = await app.inject({ method: 'POST', url: '/readings', payload: readings.slice(i, i + 5000) })
     if (res.statusCode !== 201 && res.statusCode !== 200) throw new Error(`POST /readings answered ${res.statusCode}: ${res.body}`)
   }
-  await app.summary.drain()
+  if (fold) await app.summary.drain()
+}
+
+async function pendingDeltas (): Promise<number> {
+  return (await app.pg.query<{ n: number }>('SELECT count(*)::int AS n FROM sensor_summary_deltas')).rows[0]!.n
 }
 
 async function get (url: string) {
@@ -106,14 +115,59 @@ t.test('GET /readings/aggregate answers the contract\'s shape, oldest first, and
   })
 })
 
-t.test('duplicates and conflicts sent again do not count twice', async (t) => {
-  const readings = series(5, 'temperature', 200, 10)
-  await post(app, readings)
+t.test('duplicates, conflicts and retries do not count twice, in the rollups or the answers', async (t) => {
+  const readings = series(5, 'temperature', 300, 10)
+  await post(app, readings.slice(0, 200))
+  // A retry holding stored readings and new ones, then an exact resend, then conflicting values.
+  await post(app, readings.slice(100, 300))
   await post(app, readings)
   await post(app, readings.slice(0, 50).map((r) => ({ ...r, value: r.value + 1000 })))
-  const body = await get('/readings/aggregate?sensor_id=5&variable=temperature&from=2024-05-01T10:00:00Z&to=2024-05-01T11:00:00Z&bucket=1h')
-  t.equal(body.buckets[0].count, 200)
-  t.ok(body.buckets[0].max < 1000, 'the conflicting values are not stored')
+  const from = '2024-05-01T10:00:00Z'
+  const to = '2024-05-01T11:00:00Z'
+  for (const [bucket, seconds] of [['1m', 60], ['1h', 3600]] as const) {
+    const body = await get(`/readings/aggregate?sensor_id=5&variable=temperature&from=${from}&to=${to}&bucket=${bucket}`)
+    sameBuckets(t, body.buckets, await expected(5, 'temperature', from, to, seconds), bucket)
+  }
+  const { rows } = await app.pg.query('SELECT sum(reading_count)::int AS minutes, (SELECT sum(reading_count)::int FROM reading_rollups_hour) AS hours FROM reading_rollups_minute')
+  t.same(rows[0], { minutes: 300, hours: 300 }, 'each reading rolled up once')
+})
+
+t.test('readings whose deltas no fold has taken yet are counted, and counted once after the fold', async (t) => {
+  // Flushes of every kind: many readings per pair, one per pair (a fleet), and part new part stored.
+  await post(app, series(6, 'temperature', 500, 10), false)
+  await post(app, Array.from({ length: 50 }, (_, s) => series(100 + s, 'temperature', 1, 1, 120 + s)[0]!).concat(series(6, 'temperature', 1, 1, 125, 9)), false)
+  await post(app, series(6, 'temperature', 600, 10), false)
+  t.ok(await pendingDeltas() >= 3, 'deltas are pending')
+  const ranges: Array<[string, string, number, string]> = [
+    ['2024-05-01T10:00:00Z', '2024-05-01T12:00:00Z', 60, '1m'],
+    ['2024-05-01T10:00:30Z', '2024-05-01T11:40:30Z', 3600, '1h']
+  ]
+  const answers = async () => Promise.all(ranges.map(([from, to, , bucket]) => get(`/readings/aggregate?sensor_id=6&variable=temperature&from=${from}&to=${to}&bucket=${bucket}`)))
+  const pending = await answers()
+  await app.summary.drain()
+  t.equal(await pendingDeltas(), 0, 'all folded')
+  const folded = await answers()
+  for (const [i, [from, to, seconds]] of ranges.entries()) {
+    const wanted = await expected(6, 'temperature', from, to, seconds)
+    sameBuckets(t, pending[i].buckets, wanted, `pending ${from}..${to}`)
+    sameBuckets(t, folded[i].buckets, wanted, `folded ${from}..${to}`)
+  }
+  const body = await get('/readings/aggregate?sensor_id=120&variable=temperature&from=2024-05-01T10:00:00Z&to=2024-05-01T11:00:00Z&bucket=1h')
+  t.same(body.buckets.map((b: Bucket) => b.count), [1], 'one reading of a one-per-pair flush')
+})
+
+t.test('rebuild_reading_rollups() recomputes the rollups from readings stored without the writer (the migration\'s backfill)', async (t) => {
+  await app.pg.query(`
+    INSERT INTO readings (sensor_id, ts, variable, value, unit)
+    SELECT 8, timestamptz '2024-05-01T10:00:00Z' + i * interval '13 s', 'temperature', (i * 7919) % 1000 / 10.0, 'u'
+    FROM generate_series(0, 2000) i`)
+  await app.pg.query('SELECT rebuild_reading_rollups()')
+  for (const [from, to, bucket, seconds] of [['2024-05-01T10:00:00Z', '2024-05-01T18:00:00Z', '15m', 900], ['2024-05-01T09:59:00Z', '2024-05-01T17:01:07Z', '1h', 3600]] as const) {
+    const body = await get(`/readings/aggregate?sensor_id=8&variable=temperature&from=${from}&to=${to}&bucket=${bucket}`)
+    sameBuckets(t, body.buckets, await expected(8, 'temperature', from, to, seconds), `${bucket} over ${from}..${to}`)
+  }
+  const stats = await get(`/stats/ingest?from=${new Date(Date.now() - 3600_000).toISOString()}`)
+  t.equal(stats.buckets.reduce((sum: number, b: { count: number }) => sum + b.count, 0), 2001, 'counted by arrival')
 })
 
 t.test('bucket=auto (the default) picks the smallest width giving at most 1,000 buckets', async (t) => {
@@ -167,7 +221,8 @@ t.test('GET /stats/ingest counts readings stored per bucket by arrival, every bu
   const readings = series(3, 'temperature', 300, 1)
   await post(app, readings)
   await post(app, readings) // a resend: duplicates are not stored again
-  await post(app, series(4, 'temperature', 20, 1))
+  await post(app, series(4, 'temperature', 20, 1), false) // pending: counted from its delta
+  t.equal(await pendingDeltas(), 1)
   const to = new Date(Date.now() + 1000).toISOString()
   const body = await get(`/stats/ingest?from=${from}&to=${to}&bucket=1m`)
   t.equal(body.bucket, '1m')
