@@ -268,3 +268,41 @@ t.test('bad parameters are a 400 problem naming the parameter', async (t) => {
     t.ok(res.json().errors.some((e: { path: string }) => e.path === path), `${url} names ${path}: ${res.body}`)
   }
 })
+
+t.test('after concurrent overlapping writes and folds, every rollup equals an aggregate over readings', async (t) => {
+  const base = Date.parse('2024-05-01T12:00:00Z')
+  const requests = Array.from({ length: 60 }, (_, r) => Array.from({ length: 20 }, (_, i) => {
+    const n = (r * 7 + i * 13) % 90 // keys repeat across requests
+    return {
+      sensor_id: n % 5,
+      timestamp: new Date(base + (n % 30) * 7000 - (r % 3) * 3600_000).toISOString(),
+      variable: ['temperature', 'humidity', 'pressure'][n % 3]!,
+      value: r % 4 === 0 ? n + 0.5 : n, // every fourth request conflicts with earlier values
+      unit: 'u'
+    }
+  }))
+  let folding = true
+  const folds = (async () => { while (folding) await app.summary.drain() })()
+  const answers = await Promise.all(requests.map((payload) => app.inject({ method: 'POST', url: '/readings', payload })))
+  folding = false
+  await folds
+  await app.summary.drain()
+  t.same(answers.filter((a) => a.statusCode !== 200 && a.statusCode !== 201).map((a) => a.body), [], 'every request succeeded')
+
+  const perMinute = `
+    SELECT sensor_id, variable, date_bin(interval '1 minute', ts, timestamptz 'epoch') AS bucket, count(*)::int8 AS reading_count,
+      min(value) AS min_value, max(value) AS max_value, sum(value) AS sum_value,
+      min(ts) AS first_ts, (array_agg(value ORDER BY ts))[1] AS first_value, max(ts) AS last_ts, (array_agg(value ORDER BY ts DESC))[1] AS last_value
+    FROM readings GROUP BY 1, 2, 3`
+  const columns = 'sensor_id, variable, bucket, reading_count, min_value, max_value, sum_value, first_ts, first_value, last_ts, last_value'
+  const minutes = await app.pg.query(`SELECT ${columns} FROM reading_rollups_minute ORDER BY 1, 2, 3`)
+  t.same(minutes.rows, (await app.pg.query(`${perMinute} ORDER BY 1, 2, 3`)).rows, 'per minute')
+  const hours = await app.pg.query(`SELECT ${columns} FROM reading_rollups_hour ORDER BY 1, 2, 3`)
+  t.same(hours.rows, (await app.pg.query(`
+    SELECT sensor_id, variable, date_bin(interval '1 hour', bucket, timestamptz 'epoch') AS bucket, sum(reading_count)::int8 AS reading_count,
+      min(min_value) AS min_value, max(max_value) AS max_value, sum(sum_value) AS sum_value,
+      min(first_ts) AS first_ts, (array_agg(first_value ORDER BY first_ts))[1] AS first_value, max(last_ts) AS last_ts, (array_agg(last_value ORDER BY last_ts DESC))[1] AS last_value
+    FROM (${perMinute}) m GROUP BY 1, 2, 3 ORDER BY 1, 2, 3`)).rows, 'per hour')
+  const ingest = await app.pg.query('SELECT (SELECT sum(reading_count)::int FROM ingest_rollups_minute) AS rolled_up, (SELECT count(*)::int FROM readings) AS stored')
+  t.equal(ingest.rows[0].rolled_up, ingest.rows[0].stored, 'ingest counts every stored reading once')
+})
