@@ -2,13 +2,14 @@ import { parseArgs } from 'node:util'
 import { startApiProcess } from './api-process.js'
 import { benchDatabase } from './database.js'
 import { runDashboardBench } from './dashboard.js'
+import { runAggregateBench } from './aggregate.js'
 import { copyCeiling, runIngestBench } from './ingest.js'
 import { runPartitionBench } from './partitions.js'
 import { runReadBench } from './read.js'
 import { runBacklogBench } from './summary-backlog.js'
 import { measureSummaryCost } from './summary-cost.js'
 
-// npm run bench [-- --duration 10 --readings 1000000 --skip-reads --skip-dashboard --backlog-only --pending 10000000]: ingest throughput and latency,
+// npm run bench [-- --duration 10 --readings 1000000 --skip-reads --skip-dashboard --backlog-only --pending 10000000 --aggregate-only --aggregate-sensors 10]: ingest throughput and latency,
 // what the summary adds to a flush, then read latency over a seeded fleet, against a scratch
 // database on DATABASE_URL's server (or an in-memory embedded PGlite), with the COPY ceiling
 // measured in the same run.
@@ -22,7 +23,10 @@ const { values } = parseArgs({
     'backlog-only': { type: 'boolean', default: false },
     pending: { type: 'string', default: '10000000' },
     // --partitions-only: only partitioned ingest against the unpartitioned baseline (ABBA) and the partition-count read cost.
-    'partitions-only': { type: 'boolean', default: false }
+    'partitions-only': { type: 'boolean', default: false },
+    // --aggregate-only: only the aggregated reads, /stats/ingest while ingesting, and the rollups' cost (ABBA).
+    'aggregate-only': { type: 'boolean', default: false },
+    'aggregate-sensors': { type: 'string', default: '10' }
   }
 })
 const durationS = Number(values.duration)
@@ -33,8 +37,11 @@ if (!Number.isInteger(readings) || readings < 20_000) throw new Error('--reading
 const db = await benchDatabase()
 try {
   console.log(`database: ${db.kind}; ${durationS} s per scenario`)
+  const aggregate = () => runAggregateBench({ databaseUrl: db.url, log: console.log, sensors: Number(values['aggregate-sensors']), durationS })
   if (values['partitions-only']) {
     await runPartitionBench({ databaseUrl: db.url, log: console.log, durationS })
+  } else if (values['aggregate-only']) {
+    await aggregate()
   } else if (values['backlog-only']) {
     await runBacklogBench({ databaseUrl: db.url, log: console.log, pendingReadings: Number(values.pending), durationS })
   } else {
@@ -62,6 +69,7 @@ try {
     if (!values['skip-reads']) {
       await runReadBench({ databaseUrl: db.url, log: console.log, readings, sensors: 10_000, durationS })
       await runBacklogBench({ databaseUrl: db.url, log: console.log, pendingReadings: Number(values.pending), durationS })
+      await aggregate()
     }
     // The live feed's cost on ingest (ABBA) and page speed over 10 million readings (npm run bench:dashboard alone).
     if (!values['skip-dashboard']) await runDashboardBench({ databaseUrl: db.url, log: console.log, durationS: Math.min(durationS, 5) })
