@@ -87,6 +87,9 @@ t.test('charts in Chromium', { skip: noChromium }, async (t) => {
       t.equal(new URL(page.url()).search, query, `${label} is kept in the address`)
     }
 
+    const marks = await page.evaluate(() => ['1h', '7d', '30d'].map((range) => performance.getEntriesByName(`dashboard:chart:temperature:${range}`, 'mark').length))
+    t.same(marks, [1, 1, 1], 'each range marked once, when its own buckets were drawn')
+
     await page.goto(`${new URL(page.url()).origin}/dashboard/sensors/42?range=30d`)
     t.equal((await chartHooks(page, 'chart-temperature')).points, hoursOfLastHalfHour + 4, 'a link with ?range=30d opens on 30 d')
     t.equal(await range.getByRole('button', { name: '30 d' }).getAttribute('aria-pressed'), 'true')
