@@ -1,5 +1,7 @@
+import { readFileSync } from 'node:fs'
 import { hostname } from 'node:os'
 import { z } from 'zod'
+import { parseTokenGrants, TokenFormatError, type TokenGrant, type TokenSpec } from './auth/token-grants.js'
 
 const int = (min: number, max: number) =>
   z.coerce
@@ -7,10 +9,6 @@ const int = (min: number, max: number) =>
     .int({ error: `expected a whole number from ${min} to ${max}` })
     .min(min, { error: `expected a whole number from ${min} to ${max}` })
     .max(max, { error: `expected a whole number from ${min} to ${max}` })
-
-const tokenList = z
-  .string()
-  .transform((s) => s.split(',').map((t) => t.trim()).filter((t) => t.length > 0))
 
 /** A postgres:// or postgresql:// URL (shared with the watchdog's config). */
 export const postgresUrl = z
@@ -39,8 +37,11 @@ export const envSchema = z.object({
   READY_DRAIN_DELAY_S: int(0, 3600).default(0),
   KEEP_ALIVE_TIMEOUT_S: int(1, 3600).default(75),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-  INGEST_TOKENS: tokenList.default([]),
-  READ_TOKENS: tokenList.default([]),
+  // Parsed in loadConfig (parseTokenGrants), whose messages never repeat a token.
+  INGEST_TOKENS: z.string().optional(),
+  INGEST_TOKENS_FILE: z.string().optional(),
+  READ_TOKENS: z.string().optional(),
+  READ_TOKENS_FILE: z.string().optional(),
   SILENT_CACHE_MS: int(0, 60_000).default(1000),
   SUMMARY_FOLD_INTERVAL_MS: int(0, 3_600_000).default(1000),
   SUMMARY_FOLD_CHUNK_DELTAS: int(1, 100_000).default(1000),
@@ -69,8 +70,10 @@ export interface AppConfig {
   readyDrainDelayS: number
   keepAliveTimeoutS: number
   logLevel: string
-  ingestTokens: string[]
-  readTokens: string[]
+  /** Ingest tokens and the sensors each may write (a bare string: every sensor). */
+  ingestTokens: TokenSpec[]
+  /** Read tokens; reads are fleet-wide. */
+  readTokens: TokenSpec[]
   /** How long a GET /sensors/silent answer is reused (0: never). */
   silentCacheMs: number
   /** How often this replica folds summary deltas into the summary (0: only when reads ask). */
@@ -86,6 +89,26 @@ export interface AppConfig {
 
 export class ConfigError extends Error {
   override name = 'ConfigError'
+}
+
+/** A token list from `name` or from the file `${name}_FILE` names (one entry per line), not both. */
+function tokensFrom (name: string, value: string | undefined, file: string | undefined): TokenGrant[] {
+  if (value !== undefined && file !== undefined) throw new ConfigError(`Invalid configuration: set ${name} or ${name}_FILE, not both`)
+  let text = value ?? ''
+  if (file !== undefined) {
+    try {
+      text = readFileSync(file, 'utf8')
+    } catch (err) {
+      throw new ConfigError(`Invalid configuration: ${name}_FILE=${JSON.stringify(file)}: ${(err as Error).message}`)
+    }
+  }
+  try {
+    return parseTokenGrants(text)
+  } catch (err) {
+    // The value itself is never repeated: it holds secrets.
+    if (err instanceof TokenFormatError) throw new ConfigError(`Invalid configuration: ${file === undefined ? name : `${name}_FILE`}: ${err.message}`)
+    throw err
+  }
 }
 
 /** Reads and validates the environment; throws a ConfigError naming every bad variable. */
@@ -106,6 +129,11 @@ export function loadConfig (env: NodeJS.ProcessEnv = process.env): AppConfig {
       `Invalid configuration: WRITE_CONCURRENCY=${e.WRITE_CONCURRENCY} must be below DB_POOL_MAX=${e.DB_POOL_MAX} so reads and health checks keep a connection`
     )
   }
+  const ingestTokens = tokensFrom('INGEST_TOKENS', e.INGEST_TOKENS, e.INGEST_TOKENS_FILE)
+  const readTokens = tokensFrom('READ_TOKENS', e.READ_TOKENS, e.READ_TOKENS_FILE)
+  if (readTokens.some((g) => !g.sensors.isAll)) {
+    throw new ConfigError('Invalid configuration: READ_TOKENS: read tokens read the whole fleet; give them no scope (or *)')
+  }
   return {
     port: e.PORT,
     host: e.HOST,
@@ -125,8 +153,8 @@ export function loadConfig (env: NodeJS.ProcessEnv = process.env): AppConfig {
     readyDrainDelayS: e.READY_DRAIN_DELAY_S,
     keepAliveTimeoutS: e.KEEP_ALIVE_TIMEOUT_S,
     logLevel: e.LOG_LEVEL,
-    ingestTokens: e.INGEST_TOKENS,
-    readTokens: e.READ_TOKENS,
+    ingestTokens,
+    readTokens,
     silentCacheMs: e.SILENT_CACHE_MS,
     summaryFoldIntervalMs: e.SUMMARY_FOLD_INTERVAL_MS,
     summaryFoldChunkDeltas: e.SUMMARY_FOLD_CHUNK_DELTAS,

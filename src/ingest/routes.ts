@@ -3,7 +3,8 @@ import type { AppConfig } from '../config.js'
 import { requireTokens } from '../auth/require-tokens.js'
 import { HttpProblem, serviceUnavailable } from '../problem.js'
 import { parseNdjson } from './ndjson.js'
-import { validateReadings } from './reading.js'
+import { validateReadings, type Reading, type ReadingError } from './reading.js'
+import type { SensorScope } from '../auth/token-grants.js'
 import { DatabaseUnavailableError, QueueFullError, WriteTimeoutError, type Outcome } from './writer.js'
 
 export interface IngestResult {
@@ -21,6 +22,19 @@ function summarise (outcomes: Outcome[]): IngestResult {
     else result.conflicts.push({ index, stored: o.stored })
   })
   return result
+}
+
+const MAX_SCOPE_ERRORS = 100
+
+/** The readings (by index, the first 100) whose sensor the request's token may not write. */
+function outsideScope (readings: Reading[], scope: SensorScope): { count: number, errors: ReadingError[] } {
+  const errors: ReadingError[] = []
+  let count = 0
+  readings.forEach((r, index) => {
+    if (scope.has(r.sensorId)) return
+    if (count++ < MAX_SCOPE_ERRORS) errors.push({ index, path: 'sensor_id', message: `this token may not write sensor ${r.sensorId}` })
+  })
+  return { count, errors }
 }
 
 export default async function ingestRoutes (fastify: FastifyInstance, opts: { config: AppConfig }) {
@@ -52,6 +66,16 @@ export default async function ingestRoutes (fastify: FastifyInstance, opts: { co
     if (!validation.ok) {
       fastify.metrics.readingsRejected(items.length)
       throw new HttpProblem(400, 'invalid-readings', 'Some readings are invalid; nothing was stored', { errors: validation.errors })
+    }
+
+    const scope = request.sensorScope
+    if (scope !== undefined && !scope.isAll) {
+      const outside = outsideScope(validation.readings, scope)
+      if (outside.count > 0) {
+        fastify.metrics.readingsRejected(items.length)
+        throw new HttpProblem(403, 'sensor-not-permitted',
+          `This token may not write the sensors of ${outside.count} of these readings; nothing was stored`, { errors: outside.errors })
+      }
     }
 
     let outcomes: Outcome[]
