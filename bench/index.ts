@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util'
 import { startApiProcess } from './api-process.js'
+import { measureAuthCost } from './auth-cost.js'
 import { benchDatabase } from './database.js'
 import { runDashboardBench } from './dashboard.js'
 import { copyCeiling, runIngestBench } from './ingest.js'
@@ -19,7 +20,9 @@ const { values } = parseArgs({
     'skip-dashboard': { type: 'boolean', default: false },
     // --backlog-only: only the reads over a backlog of --pending readings in summary deltas.
     'backlog-only': { type: 'boolean', default: false },
-    pending: { type: 'string', default: '10000000' }
+    pending: { type: 'string', default: '10000000' },
+    // --auth-only: only the ABBA cost of per-sensor tokens on the single-reading path.
+    'auth-only': { type: 'boolean', default: false }
   }
 })
 const durationS = Number(values.duration)
@@ -30,7 +33,9 @@ if (!Number.isInteger(readings) || readings < 20_000) throw new Error('--reading
 const db = await benchDatabase()
 try {
   console.log(`database: ${db.kind}; ${durationS} s per scenario`)
-  if (values['backlog-only']) {
+  if (values['auth-only']) {
+    await measureAuthCost({ databaseUrl: db.url, log: console.log, durationS: Math.min(durationS, 5), rounds: 3, devices: 1000 })
+  } else if (values['backlog-only']) {
     await runBacklogBench({ databaseUrl: db.url, log: console.log, pendingReadings: Number(values.pending), durationS })
   } else {
     const api = await startApiProcess(db.url)
@@ -43,6 +48,7 @@ try {
         `p50 ${r.p50Ms} ms, p99 ${r.p99Ms} ms, ${(r.readingsPerS / ceiling * 100).toFixed(1)}% of COPY, ` +
         `non-2xx ${r.non2xx}, errors ${r.errors}`)
     }
+    await measureAuthCost({ databaseUrl: db.url, log: console.log, durationS: Math.min(durationS, 5), rounds: 3, devices: 1000 })
     // The summary's share of a flush, in PostgreSQL alone: (b)'s flushes hold about four 1,000-sensor
     // batches, (a)'s about two dozen single readings.
     for (const [pairs, perPair] of [[1000, 4], [25, 1]] as const) {
