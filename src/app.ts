@@ -8,6 +8,7 @@ import db from './plugins/db.js'
 import lifecycle from './plugins/lifecycle.js'
 import metrics from './metrics/plugin.js'
 import problemErrors, { frameworkErrors } from './plugins/problem-errors.js'
+import bodyParsers from './plugins/body-parsers.js'
 import readRoutes from './read/routes.js'
 import summary from './plugins/summary.js'
 import writer from './plugins/writer.js'
@@ -44,6 +45,7 @@ export async function buildApp (config: AppConfig, options: BuildOptions = {}): 
   // Request bodies only: `Content-Encoding: gzip` (or deflate, br) is inflated before parsing,
   // and BODY_LIMIT applies to the inflated size.
   await app.register(compress, { globalCompression: false })
+  await app.register(bodyParsers, { config })
 
   await app.register(healthRoutes, { config })
   await app.register(ingestRoutes, { config })

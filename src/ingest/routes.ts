@@ -2,7 +2,6 @@ import type { FastifyInstance } from 'fastify'
 import type { AppConfig } from '../config.js'
 import { requireTokens } from '../auth/require-tokens.js'
 import { HttpProblem, serviceUnavailable } from '../problem.js'
-import { parseNdjson } from './ndjson.js'
 import { validateReadings, type Reading, type ReadingError } from './reading.js'
 import type { SensorScope } from '../auth/token-grants.js'
 import { DatabaseUnavailableError, QueueFullError, WriteTimeoutError, type Outcome } from './writer.js'
@@ -41,16 +40,7 @@ export default async function ingestRoutes (fastify: FastifyInstance, opts: { co
   const { config } = opts
   await requireTokens(fastify, config.ingestTokens)
 
-  // Readings come as JSON or NDJSON only: anything else, text/plain included, is a 415.
-  fastify.removeContentTypeParser('text/plain')
-  fastify.addContentTypeParser('application/x-ndjson', { parseAs: 'string' }, (_request, body, done) => {
-    try {
-      done(null, parseNdjson(body as string))
-    } catch (err) {
-      done(err as Error)
-    }
-  })
-
+  // Readings come as JSON or NDJSON only (src/plugins/body-parsers.ts): anything else is a 415.
   fastify.post('/readings', async (request, reply) => {
     const body = request.body
     const single = body !== null && typeof body === 'object' && !Array.isArray(body)
