@@ -47,7 +47,11 @@ export const envSchema = z.object({
   SUMMARY_FOLD_CHUNK_DELTAS: int(1, 100_000).default(1000),
   SUMMARY_FOLD_CHUNK_PAIRS: int(1, 10_000_000).default(50_000),
   SUMMARY_READ_WAIT_MS: int(0, 60_000).default(500),
-  INSTANCE_ID: z.string().min(1).default(hostname())
+  INSTANCE_ID: z.string().min(1).default(hostname()),
+  // Slow and hostile clients (docs/api.md).
+  HEADERS_TIMEOUT_S: int(1, 3600).default(10),
+  REQUEST_TIMEOUT_S: int(1, 3600).default(30),
+  INFLIGHT_BODY_LIMIT: int(1024, 64 * 1024 ** 3).default(256 * 1024 * 1024)
 })
 
 export interface AppConfig {
@@ -85,6 +89,12 @@ export interface AppConfig {
   /** How long a /sensors read waits for pending deltas to be folded before it answers marked as of an older point. */
   summaryReadWaitMs: number
   instanceId: string
+  /** A request whose headers have not all arrived by then is answered 408 and closed. */
+  headersTimeoutMs: number
+  /** Likewise for the whole request, body included; at least headersTimeoutMs. */
+  requestTimeoutMs: number
+  /** Bytes all request bodies in flight may hold at once, after decompression; beyond it 503. */
+  inflightBodyLimit: number
 }
 
 export class ConfigError extends Error {
@@ -129,6 +139,9 @@ export function loadConfig (env: NodeJS.ProcessEnv = process.env): AppConfig {
       `Invalid configuration: WRITE_CONCURRENCY=${e.WRITE_CONCURRENCY} must be below DB_POOL_MAX=${e.DB_POOL_MAX} so reads and health checks keep a connection`
     )
   }
+  if (e.HEADERS_TIMEOUT_S > e.REQUEST_TIMEOUT_S) {
+    throw new ConfigError(`Invalid configuration: HEADERS_TIMEOUT_S=${e.HEADERS_TIMEOUT_S} must not exceed REQUEST_TIMEOUT_S=${e.REQUEST_TIMEOUT_S}`)
+  }
   const ingestTokens = tokensFrom('INGEST_TOKENS', e.INGEST_TOKENS, e.INGEST_TOKENS_FILE)
   const readTokens = tokensFrom('READ_TOKENS', e.READ_TOKENS, e.READ_TOKENS_FILE)
   if (readTokens.some((g) => !g.sensors.isAll)) {
@@ -160,6 +173,9 @@ export function loadConfig (env: NodeJS.ProcessEnv = process.env): AppConfig {
     summaryFoldChunkDeltas: e.SUMMARY_FOLD_CHUNK_DELTAS,
     summaryFoldChunkPairs: e.SUMMARY_FOLD_CHUNK_PAIRS,
     summaryReadWaitMs: e.SUMMARY_READ_WAIT_MS,
-    instanceId: e.INSTANCE_ID
+    instanceId: e.INSTANCE_ID,
+    headersTimeoutMs: e.HEADERS_TIMEOUT_S * 1000,
+    requestTimeoutMs: e.REQUEST_TIMEOUT_S * 1000,
+    inflightBodyLimit: e.INFLIGHT_BODY_LIMIT
   }
 }
