@@ -82,6 +82,8 @@ export interface AppConfig {
   /** How long a /sensors read waits for pending deltas to be folded before it answers marked as of an older point. */
   summaryReadWaitMs: number
   instanceId: string
+  /** Test seam: the clock GET /fleet/* answers with as `now` (default Date.now). */
+  now?: () => number
 }
 
 export class ConfigError extends Error {
