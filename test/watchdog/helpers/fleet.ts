@@ -20,9 +20,9 @@ export interface FleetApi {
   report(sensors: number[], options?: { at?: number, variable?: string, value?: number, unit?: string }): Promise<void>
 }
 
-export async function startFleetApi (t: TestContext, databaseUrl: string, clock = new FakeClock()): Promise<FleetApi> {
+export async function startFleetApi (t: TestContext, databaseUrl: string, clock = new FakeClock(), overrides: { readTokens?: string[] } = {}): Promise<FleetApi> {
   // Reads wait for the summary to be folded, so the fleet is always read exactly.
-  const app = await build(t, { databaseUrl, now: () => clock.now(), summaryReadWaitMs: 10_000 })
+  const app = await build(t, { databaseUrl, now: () => clock.now(), summaryReadWaitMs: 10_000, ...overrides })
   await app.listen({ port: 0, host: '127.0.0.1' })
   const proxy = await startTcpProxy('127.0.0.1', (app.server.address() as AddressInfo).port)
   t.teardown(() => proxy.close())
