@@ -38,7 +38,7 @@ t.test('sensors firing in the same evaluation share one message', async (t) => {
   await h.round()
   await h.deliver()
   t.same(titles(fleetEmbeds(h)), ['🔴 FIRING: freezing on 3 sensors (temperature < 0)'])
-  t.equal(h.discord.delivered.filter((m) => m.embeds.some((e: any) => e.footer?.text.startsWith('fleet '))).length, 1, 'one message')
+  t.equal(h.discord.delivered.filter((m) => m.embeds.some((e: any) => e.footer?.text.startsWith('fleet:'))).length, 1, 'one message')
 })
 
 t.test('a rule that keeps firing and resolving is damped: one FLAPPING, then quiet until it is stable', async (t) => {

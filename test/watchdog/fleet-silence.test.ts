@@ -85,7 +85,7 @@ t.test('300 of 1,000 sensors silent in one round: one message with the count, th
   await h.deliver()
   const embeds = fleetEmbeds(h)
   t.same(titles(embeds), ['🔴 SILENT: 300 sensors (30% of 1000)'])
-  t.equal(h.discord.delivered.filter((m) => m.embeds.some((e: any) => e.footer?.text.startsWith('fleet '))).length, 1, 'one message')
+  t.equal(h.discord.delivered.filter((m) => m.embeds.some((e: any) => e.footer?.text.startsWith('fleet:'))).length, 1, 'one message')
   const description: string = embeds[0].description
   t.match(description, /\+\d+ more$/, 'cut with "+N more"')
   const listed = [...description.matchAll(/`(\d+)`/g)].map((m) => Number(m[1]))

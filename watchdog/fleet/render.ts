@@ -4,8 +4,8 @@ import { formatDuration } from '../duration.js'
 import type { Notification } from '../notification.js'
 import type { FleetEntry, FleetMessage } from './message.js'
 
-/** Room for the sensor list of one embed: a few fleet embeds still fit one message (6000 characters). */
-export const LIST_BUDGET = 1800
+/** Room for the sensor list of one embed, within the description limit (4096); the sender puts embeds that would pass 6000 together in separate messages. */
+export const LIST_BUDGET = 3500
 
 /** One embed for a fleet notification: counts, share, the sensors (as many as fit, then "+N more"). */
 export function renderFleetEmbed (n: Notification): Embed {
@@ -88,7 +88,7 @@ export function renderFleetEmbed (n: Notification): Embed {
     ...(m.dashboardUrl ? { url: `${m.dashboardUrl}/` } : {}),
     color,
     fields,
-    footer: { text: `fleet ${n.key}` },
+    footer: { text: n.key },
     timestamp: new Date(n.createdAt).toISOString()
   }
 }

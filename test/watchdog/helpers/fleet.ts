@@ -56,6 +56,6 @@ export async function startFleetWatchdog (t: TestContext, api: FleetApi, fleet: 
   }, { clock: api.clock, ...(options.discord ? { discord: options.discord } : {}) })
 }
 
-export const fleetEmbeds = (h: Harness): any[] => h.discord.incidentEmbeds.filter((e: any) => String(e.footer?.text).startsWith('fleet '))
+export const fleetEmbeds = (h: Harness): any[] => h.discord.incidentEmbeds.filter((e: any) => String(e.footer?.text).startsWith('fleet:'))
 export const titles = (embeds: any[]): string[] => embeds.map((e) => e.title)
 export const range = (from: number, to: number): number[] => Array.from({ length: to - from + 1 }, (_, i) => from + i)
