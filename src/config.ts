@@ -102,6 +102,8 @@ export interface AppConfig {
   requestTimeoutMs: number
   /** Bytes all request bodies in flight may hold at once, after decompression; beyond it 503. */
   inflightBodyLimit: number
+  /** Test seam: the clock GET /fleet/* answers with as `now` (default Date.now). */
+  now?: () => number
 }
 
 export class ConfigError extends Error {
