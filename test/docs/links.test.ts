@@ -11,7 +11,7 @@ import t from 'tap'
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..')
 const md = new MarkdownIt({ html: true })
 
-type Token = ReturnType<MarkdownIt['parse']>[number]
+type Token = ReturnType<InstanceType<typeof MarkdownIt>['parse']>[number]
 
 function markdownFiles (dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
@@ -44,8 +44,8 @@ function targets (file: string): string[] {
   const out: string[] = []
   const visit = (tokens: Token[]) => {
     for (const token of tokens) {
-      if (token.type === 'link_open') out.push(token.attrGet('href')!)
-      else if (token.type === 'image') out.push(token.attrGet('src')!)
+      if (token.type === 'link_open') out.push(String(token.attrGet('href')))
+      else if (token.type === 'image') out.push(String(token.attrGet('src')))
       else if (token.type === 'html_inline' || token.type === 'html_block') {
         for (const m of token.content.matchAll(/\b(?:src|href)="([^"]+)"/g)) out.push(m[1]!)
       }
