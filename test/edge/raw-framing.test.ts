@@ -1,7 +1,7 @@
 import t from 'tap'
 import { build } from '../helpers/build.js'
 import { freshDatabase } from '../helpers/database.js'
-import { isProblem, portOf, probeHealth, rawSend } from './helpers.js'
+import { isProblem, portOf, probeHealth, rawSend, withinBound } from './helpers.js'
 
 // Bytes that are not a well-formed request, on raw sockets: every answer is a 4xx problem+json,
 // nothing is stored, and /health keeps answering.
@@ -41,14 +41,13 @@ t.test('malformed requests are answered 4xx problem+json and store nothing', asy
 })
 
 t.test('/health answers within 100 ms each time while malformed requests keep coming', async (t) => {
-  const probe = probeHealth(origin)
+  const probe = await probeHealth(origin)
   for (let round = 0; round < 5; round++) {
     const answers = await Promise.all(cases.map(([, bytes]) => rawSend(port, bytes, 3000, 1)))
     t.ok(answers.every((r) => r[0] !== undefined && r[0].status < 500), `round ${round}: every one answered, none 5xx`)
   }
-  const { latenciesMs, statuses } = await probe.stop()
-  t.ok(statuses.every((s) => s === 200), '/health answered 200 throughout')
-  t.ok(Math.max(...latenciesMs) < 100, `slowest ${Math.max(...latenciesMs).toFixed(1)} ms of ${latenciesMs.length} probes`)
+  const health = withinBound(await probe.stop())
+  t.ok(health.ok, health.summary)
   t.equal(await stored(), 0)
 })
 
