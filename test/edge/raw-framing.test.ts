@@ -69,3 +69,9 @@ t.test('several pipelined POSTs before the garbage are all answered, in order', 
   t.same(responses.map((r) => r.status), [201, 201, 200, 400])
   t.equal(await stored(), 3)
 })
+
+t.test('a client that half-closes after its POST still gets the answer', async (t) => {
+  const [res] = await rawSend(port, post(reading(8)), 5000, 1, true)
+  t.equal(res?.status, 201)
+  t.equal(await stored(), 4)
+})
