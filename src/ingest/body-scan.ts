@@ -32,6 +32,13 @@ const isSpace = (c: number) => c === 0x20 || c === 0x0a || c === 0x0d || c === 0
 const isNumberByte = (c: number) => (c >= 0x30 && c <= 0x39) || c === 0x2e || c === 0x2b || c === 0x2d || c === 0x45 || c === 0x65
 
 const WATCHED = ['sensor_id', 'timestamp'] as const
+/** Longest string a reading can need (100 characters, each escaped as \uXXXX), with room to spare. */
+export const MAX_STRING_BYTES = 4096
+/** Longest number or literal: JSON.parse spends long on megabytes of digits. */
+export const MAX_SCALAR_BYTES = 1024
+
+const tooLong = (what: string, max: number): ScanResult =>
+  ({ ok: false, status: 400, slug: 'value-too-long', detail: `The body holds ${what} longer than ${max} bytes; no reading field is that long` })
 
 /** Whether a JSON number literal's exact decimal value is a whole number (`7.0`, `15e2` are; `1e-400` is not). */
 export function isExactInteger (literal: string): boolean {
@@ -76,6 +83,7 @@ export function scanBody (body: Uint8Array, limits: ScanLimits, ndjson: boolean)
   let lineHasContent = false
   let expectKey = false
   let watched: string | undefined
+  let scalarRun = 0
   const n = body.length
   for (let i = 0; i < n; i++) {
     const c = body[i]!
@@ -91,6 +99,7 @@ export function scanBody (body: Uint8Array, limits: ScanLimits, ndjson: boolean)
         if (slashes % 2 === 0) break
         end++
       }
+      if (end - start > MAX_STRING_BYTES) return tooLong('a string', MAX_STRING_BYTES)
       if (expectKey && depth === (ndjson || !topLevelArray ? 1 : 2) && kinds[depth] === OBJECT) {
         watched = watchedKey(body, start, end)
       }
@@ -100,6 +109,7 @@ export function scanBody (body: Uint8Array, limits: ScanLimits, ndjson: boolean)
       continue
     }
     if (isSpace(c)) {
+      scalarRun = 0
       if (c === NEWLINE && ndjson && depth === 0 && lineHasContent) {
         items++
         lineHasContent = false
@@ -108,6 +118,11 @@ export function scanBody (body: Uint8Array, limits: ScanLimits, ndjson: boolean)
       continue
     }
     if (depth === 0) lineHasContent = true
+    if (c !== COMMA && c !== COLON && c !== OPEN_ARRAY && c !== CLOSE_ARRAY && c !== OPEN_OBJECT && c !== CLOSE_OBJECT) {
+      if (++scalarRun > MAX_SCALAR_BYTES) return tooLong('a number or literal', MAX_SCALAR_BYTES)
+    } else {
+      scalarRun = 0
+    }
     switch (c) {
       case OPEN_ARRAY:
       case OPEN_OBJECT:
@@ -138,6 +153,7 @@ export function scanBody (body: Uint8Array, limits: ScanLimits, ndjson: boolean)
         if (watched !== undefined && (c === 0x2d || (c >= 0x30 && c <= 0x39))) {
           let end = i + 1
           while (end < n && isNumberByte(body[end]!)) end++
+          if (end - i > MAX_SCALAR_BYTES) return tooLong('a number or literal', MAX_SCALAR_BYTES)
           const literal = Buffer.from(body.buffer, body.byteOffset + i, end - i).toString('latin1')
           if (!isExactInteger(literal) && errors.length < 100) {
             // items: the readings before this one (commas of the top-level array, or NDJSON lines).

@@ -2,7 +2,6 @@ import type { FastifyInstance } from 'fastify'
 import type { AppConfig } from '../config.js'
 import { requireTokens } from '../auth/require-tokens.js'
 import { HttpProblem, serviceUnavailable } from '../problem.js'
-import { BodyBudget } from './body-budget.js'
 import { validateReadings, type Reading, type ReadingError } from './reading.js'
 import type { SensorScope } from '../auth/token-grants.js'
 import { DatabaseUnavailableError, QueueFullError, WriteTimeoutError, type Outcome } from './writer.js'
@@ -42,9 +41,8 @@ export default async function ingestRoutes (fastify: FastifyInstance, opts: { co
   await requireTokens(fastify, config.ingestTokens)
 
   // Readings come as JSON or NDJSON only (src/plugins/body-parsers.ts): anything else is a 415.
-  const budget = new BodyBudget(config.inflightBodyLimit)
   // A route-level hook, so it runs after @fastify/compress's decompressor and counts inflated bytes.
-  fastify.post('/readings', { preParsing: [budget.preParsing] }, async (request, reply) => {
+  fastify.post('/readings', { preParsing: [fastify.bodyBudget.preParsing] }, async (request, reply) => {
     const body = request.body
     const single = body !== null && typeof body === 'object' && !Array.isArray(body)
     const items: unknown[] = Array.isArray(body) ? body : [body]

@@ -2,6 +2,7 @@ import { isUtf8 } from 'node:buffer'
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
 import type { AppConfig } from '../config.js'
+import { BodyBudget } from '../ingest/body-budget.js'
 import { scanBody, type ScanLimits } from '../ingest/body-scan.js'
 import { parseNdjson } from '../ingest/ndjson.js'
 import { HttpProblem } from '../problem.js'
@@ -10,6 +11,13 @@ import { HttpProblem } from '../problem.js'
 const MAX_DEPTH = 8
 /** JSON values per reading a body may hold on average: a reading is 11 (object, 5 keys, 5 values). */
 const VALUES_PER_READING = 16
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** INFLIGHT_BODY_LIMIT: routes that take bodies add its preParsing hook. */
+    bodyBudget: BodyBudget
+  }
+}
 
 const CHARSET = /;\s*charset\s*=\s*"?([^";\s]*)"?/i
 
@@ -29,6 +37,7 @@ function checkCharset (request: FastifyRequest): void {
 export default fp(async function bodyParsers (fastify: FastifyInstance, opts: { config: AppConfig }) {
   const limits: ScanLimits = { maxDepth: MAX_DEPTH, maxItems: opts.config.maxBatch, maxValues: opts.config.maxBatch * VALUES_PER_READING }
   const parseJson = fastify.getDefaultJsonParser('error', 'error')
+  fastify.decorate('bodyBudget', new BodyBudget(opts.config.inflightBodyLimit))
 
   const check = (request: FastifyRequest, body: Buffer, ndjson: boolean) => {
     checkCharset(request)

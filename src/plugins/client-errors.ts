@@ -72,6 +72,10 @@ export function refuseExpectation (req: IncomingMessage, res: ServerResponse): v
 /** HTTP/1.1 requires a Host header; Node's own check (requireHostHeader) answers without a body, so it is off and this one answers. */
 export default fp(async function requireHost (fastify: FastifyInstance) {
   fastify.server.on('checkExpectation', refuseExpectation)
+  // A client that half-closes after its request (FIN once the bytes are sent) still gets its
+  // answer: by default Node aborts the request and closes the socket, though the reading may be
+  // stored already. With this, Node closes after the last pending response instead.
+  Object.assign(fastify.server, { httpAllowHalfOpen: true })
   fastify.addHook('onRequest', async (request) => {
     if (request.headers.host === undefined && request.raw.httpVersion === '1.1') {
       throw new HttpProblem(400, 'missing-host', 'An HTTP/1.1 request needs a Host header')

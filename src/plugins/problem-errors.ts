@@ -36,7 +36,15 @@ function toProblem (err: FastifyError | HttpProblem | Error, method: string): Ht
   return new HttpProblem(500, undefined, 'Unexpected error; it has been logged')
 }
 
+/** The client closed its connection while its body was being read: its doing, not the database's. */
+const clientAborted = (err: FastifyError, request: FastifyRequest) =>
+  request.raw.destroyed && (err.code === 'ECONNRESET' || err.code === 'ERR_STREAM_PREMATURE_CLOSE')
+
 function sendProblem (err: FastifyError, request: FastifyRequest, reply: FastifyReply) {
+  if (clientAborted(err, request)) {
+    request.log.info({ code: err.code }, 'client closed the connection before its request was read; nothing was stored')
+    return reply.code(400).type(PROBLEM_CONTENT_TYPE).send(problem(400, 'The request was aborted by the client; nothing was stored'))
+  }
   const answer = toProblem(err, request.method)
   if (answer.status >= 500) request.log.error({ err }, 'request failed')
   else request.log.info({ status: answer.status, detail: answer.body.detail }, 'request rejected')

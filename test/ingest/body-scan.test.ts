@@ -49,3 +49,10 @@ t.test('ids and epoch timestamps that only round to whole numbers are named with
   t.match(scan('{"sensor\\u005fid":1e-400}'), { errors: [{ index: 0, path: 'sensor_id' }] })
   t.same(scan('{"x":{"sensor_id":1e-400}}'), { ok: true, errors: [] }, 'only a reading\'s own fields')
 })
+
+t.test('strings and numbers longer than any reading field are refused before parsing', async (t) => {
+  t.match(scan(`{"variable":"${'v'.repeat(5000)}"}`), { ok: false, status: 400, slug: 'value-too-long' })
+  t.match(scan(`{"value":1${'0'.repeat(2000)}}`), { ok: false, status: 400, slug: 'value-too-long' })
+  t.match(scan(`{"sensor_id":1${'0'.repeat(2000)}}`), { ok: false, status: 400, slug: 'value-too-long' })
+  t.match(scan(`{"variable":"${'v'.repeat(100)}","value":0.1000000000000000055511151231257827}`), { ok: true })
+})
