@@ -2,6 +2,7 @@ import autocannon from 'autocannon'
 import pg from 'pg'
 import { abba, formatChange, type AbbaResult } from './abba.js'
 import { startApiProcess } from './api-process.js'
+import { AggregateRepository } from '../src/read/aggregate-repository.js'
 
 type Log = (line: string) => void
 
@@ -106,6 +107,24 @@ export async function runAggregateBench (opts: AggregateBenchOptions): Promise<{
     const { readings, rebuildS } = await seed(pool, sensors)
     opts.log(`aggregate bench: seeded ${readings.toLocaleString('en')} readings of ${sensors} sensors (24 h at 1/s, 30 days at 1/10 s) in ${((performance.now() - started) / 1000).toFixed(1)} s, ` +
       `of which rebuild_reading_rollups() took ${rebuildS.toFixed(1)} s`)
+    // The queries alone, one at a time on one connection: what the database takes, without HTTP and the other processes' turns.
+    const repository = new AggregateRepository(pool)
+    const ago = (ms: number) => { const now = Date.now(); return { from: { epochMs: now - ms, microsInMs: 0 }, to: { epochMs: now, microsInMs: 0 } } }
+    for (const [query, run] of [
+      ['24 h of 1 reading/s, 5m buckets', () => repository.aggregate({ sensorId: 1 + Math.floor(Math.random() * sensors), variable: 'temperature', ...ago(86_400_000), bucketSeconds: 300 })],
+      ['30 days of 1 reading/10 s, 1h buckets', () => repository.aggregate({ sensorId: 1 + Math.floor(Math.random() * sensors), variable: 'humidity', ...ago(30 * 86_400_000), bucketSeconds: 3600 })],
+      ['ingest stats, 24 h per minute', () => repository.ingest({ ...ago(86_400_000), bucketSeconds: 60 })]
+    ] as const) {
+      const ms: number[] = []
+      for (let i = 0; i < 200; i++) {
+        const started = performance.now()
+        await run()
+        ms.push(performance.now() - started)
+      }
+      ms.sort((a, b) => a - b)
+      opts.log(`aggregate bench: query alone, ${query}: p50 ${ms[99]!.toFixed(1)} ms, p99 ${ms[197]!.toFixed(1)} ms (200 in a row, one connection)`)
+    }
+
     const api = await startApiProcess(opts.databaseUrl)
     try {
       const sensor = () => 1 + Math.floor(Math.random() * sensors)
