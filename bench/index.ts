@@ -1,9 +1,11 @@
 import { parseArgs } from 'node:util'
 import { startApiProcess } from './api-process.js'
+import { measureAuthCost } from './auth-cost.js'
 import { benchDatabase } from './database.js'
 import { runDashboardBench } from './dashboard.js'
 import { runAggregateBench } from './aggregate.js'
 import { copyCeiling, runIngestBench } from './ingest.js'
+import { runPartitionBench } from './partitions.js'
 import { runReadBench } from './read.js'
 import { runBacklogBench } from './summary-backlog.js'
 import { measureSummaryCost } from './summary-cost.js'
@@ -21,10 +23,14 @@ const { values } = parseArgs({
     // --backlog-only: only the reads over a backlog of --pending readings in summary deltas.
     'backlog-only': { type: 'boolean', default: false },
     pending: { type: 'string', default: '10000000' },
+    // --partitions-only: only partitioned ingest against the unpartitioned baseline (ABBA) and the partition-count read cost.
+    'partitions-only': { type: 'boolean', default: false },
     // --aggregate-only: only the aggregated reads, /stats/ingest while ingesting, and the rollups' cost (ABBA).
     'aggregate-only': { type: 'boolean', default: false },
     'aggregate-sensors': { type: 'string', default: '10' },
-    'aggregate-rounds': { type: 'string', default: '2' }
+    'aggregate-rounds': { type: 'string', default: '2' },
+    // --auth-only: only the ABBA cost of per-sensor tokens on the single-reading path.
+    'auth-only': { type: 'boolean', default: false }
   }
 })
 const durationS = Number(values.duration)
@@ -36,8 +42,12 @@ const db = await benchDatabase()
 try {
   console.log(`database: ${db.kind}; ${durationS} s per scenario`)
   const aggregate = () => runAggregateBench({ databaseUrl: db.url, log: console.log, sensors: Number(values['aggregate-sensors']), rounds: Number(values['aggregate-rounds']), durationS })
-  if (values['aggregate-only']) {
+  if (values['partitions-only']) {
+    await runPartitionBench({ databaseUrl: db.url, log: console.log, durationS })
+  } else if (values['aggregate-only']) {
     await aggregate()
+  } else if (values['auth-only']) {
+    await measureAuthCost({ databaseUrl: db.url, log: console.log, durationS: Math.min(durationS, 5), rounds: 3, devices: 1000 })
   } else if (values['backlog-only']) {
     await runBacklogBench({ databaseUrl: db.url, log: console.log, pendingReadings: Number(values.pending), durationS })
   } else {
@@ -51,6 +61,7 @@ try {
         `p50 ${r.p50Ms} ms, p99 ${r.p99Ms} ms, ${(r.readingsPerS / ceiling * 100).toFixed(1)}% of COPY, ` +
         `non-2xx ${r.non2xx}, errors ${r.errors}`)
     }
+    await measureAuthCost({ databaseUrl: db.url, log: console.log, durationS: Math.min(durationS, 5), rounds: 3, devices: 1000 })
     // The summary's share of a flush, in PostgreSQL alone: (b)'s flushes hold about four 1,000-sensor
     // batches, (a)'s about two dozen single readings.
     for (const [pairs, perPair] of [[1000, 4], [25, 1]] as const) {
@@ -61,6 +72,7 @@ try {
         `(medians of ${cost.runs} alternating runs, committed); folding those ${cost.runs} deltas took ${cost.foldMs.toFixed(2)} ms: ` +
         `the summary adds ${perFlushMs.toFixed(2)} ms (${(perFlushMs / cost.withoutSummaryMs * 100).toFixed(0)}%) per flush`)
     }
+    await runPartitionBench({ databaseUrl: db.url, log: console.log, durationS })
     if (!values['skip-reads']) {
       await runReadBench({ databaseUrl: db.url, log: console.log, readings, sensors: 10_000, durationS })
       await runBacklogBench({ databaseUrl: db.url, log: console.log, pendingReadings: Number(values.pending), durationS })
