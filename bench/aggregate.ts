@@ -2,6 +2,7 @@ import autocannon from 'autocannon'
 import pg from 'pg'
 import { abba, formatChange, type AbbaResult } from './abba.js'
 import { startApiProcess } from './api-process.js'
+import { AggregateRepository } from '../src/read/aggregate-repository.js'
 
 type Log = (line: string) => void
 
@@ -27,6 +28,8 @@ export interface Latency {
 
 const FLEET = 10_000
 const BATCH = 1000
+// Concurrent readers: one per core of the 2-core target machine.
+const CONNECTIONS = 2
 
 /**
  * Ingest over a fleet of FLEET sensors, BATCH readings per request (one per sensor of a block of
@@ -70,7 +73,7 @@ async function measure (url: string, scenario: string, path: () => string, durat
  * 10 s for the last 30 days; the rollups rebuilt from them (rebuild_reading_rollups()); and 24 h
  * of per-minute ingest counts.
  */
-async function seed (pool: pg.Pool, sensors: number): Promise<number> {
+async function seed (pool: pg.Pool, sensors: number): Promise<{ readings: number, rebuildS: number }> {
   await pool.query('TRUNCATE readings, sensor_variable_summary, sensor_summary_deltas, reading_rollups_minute, reading_rollups_hour, ingest_rollups_minute')
   for (const [variable, everyS, spanS] of [['temperature', 1, 86_400], ['humidity', 10, 30 * 86_400]] as const) {
     for (let s = 1; s <= sensors; s++) {
@@ -80,13 +83,15 @@ async function seed (pool: pg.Pool, sensors: number): Promise<number> {
         FROM generate_series(0, $4::int4 - 1) i`, [s, everyS, variable, spanS / everyS])
     }
   }
+  const rebuilding = performance.now()
   await pool.query('SELECT rebuild_reading_rollups()')
+  const rebuildS = (performance.now() - rebuilding) / 1000
   await pool.query(`
     INSERT INTO ingest_rollups_minute
     SELECT date_bin(interval '1 minute', now(), timestamptz 'epoch') - i * interval '1 minute', 600000 FROM generate_series(1, 1440) i
     ON CONFLICT DO NOTHING`)
   await pool.query('VACUUM ANALYZE')
-  return Number((await pool.query('SELECT count(*)::int8::text AS n FROM readings')).rows[0].n)
+  return { readings: Number((await pool.query('SELECT count(*)::int8::text AS n FROM readings')).rows[0].n), rebuildS }
 }
 
 /** The aggregated reads' latency over seeded data, /stats/ingest while ingesting, and ingest with rollups on vs off (ABBA). */
@@ -99,8 +104,27 @@ export async function runAggregateBench (opts: AggregateBenchOptions): Promise<{
   let rollupCost: AbbaResult | undefined
   try {
     const started = performance.now()
-    const readings = await seed(pool, sensors)
-    opts.log(`aggregate bench: seeded ${readings.toLocaleString('en')} readings of ${sensors} sensors (24 h at 1/s, 30 days at 1/10 s) and rebuilt the rollups in ${((performance.now() - started) / 1000).toFixed(1)} s`)
+    const { readings, rebuildS } = await seed(pool, sensors)
+    opts.log(`aggregate bench: seeded ${readings.toLocaleString('en')} readings of ${sensors} sensors (24 h at 1/s, 30 days at 1/10 s) in ${((performance.now() - started) / 1000).toFixed(1)} s, ` +
+      `of which rebuild_reading_rollups() took ${rebuildS.toFixed(1)} s`)
+    // The queries alone, one at a time on one connection: what the database takes, without HTTP and the other processes' turns.
+    const repository = new AggregateRepository(pool)
+    const ago = (ms: number) => { const now = Date.now(); return { from: { epochMs: now - ms, microsInMs: 0 }, to: { epochMs: now, microsInMs: 0 } } }
+    for (const [query, run] of [
+      ['24 h of 1 reading/s, 5m buckets', () => repository.aggregate({ sensorId: 1 + Math.floor(Math.random() * sensors), variable: 'temperature', ...ago(86_400_000), bucketSeconds: 300 })],
+      ['30 days of 1 reading/10 s, 1h buckets', () => repository.aggregate({ sensorId: 1 + Math.floor(Math.random() * sensors), variable: 'humidity', ...ago(30 * 86_400_000), bucketSeconds: 3600 })],
+      ['ingest stats, 24 h per minute', () => repository.ingest({ ...ago(86_400_000), bucketSeconds: 60 })]
+    ] as const) {
+      const ms: number[] = []
+      for (let i = 0; i < 200; i++) {
+        const started = performance.now()
+        await run()
+        ms.push(performance.now() - started)
+      }
+      ms.sort((a, b) => a - b)
+      opts.log(`aggregate bench: query alone, ${query}: p50 ${ms[99]!.toFixed(1)} ms, p99 ${ms[197]!.toFixed(1)} ms (200 in a row, one connection)`)
+    }
+
     const api = await startApiProcess(opts.databaseUrl)
     try {
       const sensor = () => 1 + Math.floor(Math.random() * sensors)
@@ -112,20 +136,20 @@ export async function runAggregateBench (opts: AggregateBenchOptions): Promise<{
         ['GET /readings/aggregate, 30 days of 1 reading/10 s (auto: 720 buckets of 1h); target p99 < 50 ms', month, 50]
       ]
       for (const [scenario, path] of scenarios) {
-        await measure(api.url, scenario, path, Math.min(2, durationS), 4) // warm-up: JIT, pool, caches
-        const latency = await measure(api.url, scenario, path, durationS, 4)
+        await measure(api.url, scenario, path, Math.min(2, durationS), CONNECTIONS) // warm-up: JIT, pool, caches
+        const latency = await measure(api.url, scenario, path, durationS, CONNECTIONS)
         latencies.push(latency)
-        opts.log(`aggregate bench: ${scenario}: p50 ${latency.p50Ms} ms, p99 ${latency.p99Ms} ms, ${latency.requests} requests, ${latency.failures} failures (4 connections, ${durationS} s)`)
+        opts.log(`aggregate bench: ${scenario}: p50 ${latency.p50Ms} ms, p99 ${latency.p99Ms} ms, ${latency.requests} requests, ${latency.failures} failures (${CONNECTIONS} connections, ${durationS} s)`)
       }
       // /stats/ingest while the fleet ingests 10,000 readings/s (10 requests/s of 1,000).
       const scenario = 'GET /stats/ingest, 24 h per minute (1,440 buckets) while ingesting 10,000 readings/s; target p99 < 50 ms'
-      await measure(api.url, scenario, stats, Math.min(2, durationS), 4)
+      await measure(api.url, scenario, stats, Math.min(2, durationS), CONNECTIONS)
       const [latency, ingested] = await Promise.all([
-        measure(api.url, scenario, stats, durationS, 4),
+        measure(api.url, scenario, stats, durationS, CONNECTIONS),
         ingest(api.url, { durationS, connections: 4, overallRate: 10, sensorBase: 1_000_000 })
       ])
       latencies.push(latency)
-      opts.log(`aggregate bench: ${scenario}: p50 ${latency.p50Ms} ms, p99 ${latency.p99Ms} ms, ${latency.requests} requests, ${latency.failures} failures (4 connections, ${durationS} s); ` +
+      opts.log(`aggregate bench: ${scenario}: p50 ${latency.p50Ms} ms, p99 ${latency.p99Ms} ms, ${latency.requests} requests, ${latency.failures} failures (${CONNECTIONS} connections, ${durationS} s); ` +
         `ingest meanwhile ${Math.round(ingested.readingsPerS)} readings/s, ${ingested.failures} failures`)
 
       if (rounds > 0) {

@@ -10,7 +10,7 @@ import { runReadBench } from './read.js'
 import { runBacklogBench } from './summary-backlog.js'
 import { measureSummaryCost } from './summary-cost.js'
 
-// npm run bench [-- --duration 10 --readings 1000000 --skip-reads --skip-dashboard --backlog-only --pending 10000000 --aggregate-only --aggregate-sensors 10]: ingest throughput and latency,
+// npm run bench [-- --duration 10 --readings 1000000 --skip-reads --skip-dashboard --backlog-only --pending 10000000 --aggregate-only --aggregate-sensors 10 --aggregate-rounds 2]: ingest throughput and latency,
 // what the summary adds to a flush, then read latency over a seeded fleet, against a scratch
 // database on DATABASE_URL's server (or an in-memory embedded PGlite), with the COPY ceiling
 // measured in the same run.
@@ -28,6 +28,7 @@ const { values } = parseArgs({
     // --aggregate-only: only the aggregated reads, /stats/ingest while ingesting, and the rollups' cost (ABBA).
     'aggregate-only': { type: 'boolean', default: false },
     'aggregate-sensors': { type: 'string', default: '10' },
+    'aggregate-rounds': { type: 'string', default: '2' },
     // --auth-only: only the ABBA cost of per-sensor tokens on the single-reading path.
     'auth-only': { type: 'boolean', default: false }
   }
@@ -40,7 +41,7 @@ if (!Number.isInteger(readings) || readings < 20_000) throw new Error('--reading
 const db = await benchDatabase()
 try {
   console.log(`database: ${db.kind}; ${durationS} s per scenario`)
-  const aggregate = () => runAggregateBench({ databaseUrl: db.url, log: console.log, sensors: Number(values['aggregate-sensors']), durationS })
+  const aggregate = () => runAggregateBench({ databaseUrl: db.url, log: console.log, sensors: Number(values['aggregate-sensors']), rounds: Number(values['aggregate-rounds']), durationS })
   if (values['partitions-only']) {
     await runPartitionBench({ databaseUrl: db.url, log: console.log, durationS })
   } else if (values['aggregate-only']) {

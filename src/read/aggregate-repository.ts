@@ -84,13 +84,15 @@ const RAW = (from: string, to: string) => `
   FROM readings
   WHERE sensor_id = $1 AND variable = $2 AND ts >= ${from}::timestamptz AND ts < ${to}::timestamptz`
 
-// One statement, so one snapshot: a fold deletes deltas and adds them to the rollups in one
-// commit, so each reading is counted once, from the rollups or from its pending delta. Every part
-// is a range of a primary key with both ends bounded: (sensor_id, ts, variable) of readings, only
-// for the partial minutes at the ends (on a table partitioned by ts, only the partitions in
-// range); (sensor_id, variable, bucket) of the rollups. Pending deltas are the few flushes of
-// about the last second that no fold has taken yet (the whole table is read, its arrays only
-// for rows holding the sensor).
+const QUEUED = 'sensor_ids, variables, reading_counts, first_seen, last_seen, latest_values, min_values, max_values, sum_values, first_values'
+
+// One statement, so one snapshot: the summary fold moves deltas to rollup_deltas, and the rollup
+// fold from there into the rollups, each in one commit, so each reading is counted once: from the
+// rollups, or from its delta in either queue. Every part is a range of a primary key with both
+// ends bounded: (sensor_id, ts, variable) of readings, only for the partial minutes at the ends
+// (on a table partitioned by ts, only the partitions in range); (sensor_id, variable, bucket) of
+// the rollups. The queues hold the few flushes of about the last second that no fold has taken
+// yet (each is read whole, its arrays only for rows holding the sensor).
 const AGGREGATE_SQL = `
 WITH parts (first_ts, first_value, last_ts, last_value, n, min_value, max_value, sum_value) AS (
   ${RAW('$3', '$4')}
@@ -105,8 +107,11 @@ WITH parts (first_ts, first_value, last_ts, last_value, n, min_value, max_value,
     SELECT unnest(sensor_ids) AS sensor_id, unnest(variables) AS variable, unnest(reading_counts) AS n,
       unnest(first_seen) AS first_ts, unnest(last_seen) AS last_ts, unnest(latest_values) AS last_value,
       unnest(min_values) AS min_value, unnest(max_values) AS max_value, unnest(sum_values) AS sum_value, unnest(first_values) AS first_value
-    FROM sensor_summary_deltas
-    WHERE sensor_ids @> ARRAY[$1::int4]
+    FROM (
+      SELECT ${QUEUED} FROM sensor_summary_deltas WHERE sensor_ids @> ARRAY[$1::int4]
+      UNION ALL
+      SELECT ${QUEUED} FROM rollup_deltas WHERE sensor_ids @> ARRAY[$1::int4]
+    ) queued
   ) pending
   WHERE sensor_id = $1 AND variable = $2 AND (
     (first_ts >= $7::timestamptz AND first_ts < $8::timestamptz) OR

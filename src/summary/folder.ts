@@ -68,9 +68,12 @@ export class SummaryFolder {
   private closed = false
   /** The running loop's last chunk that folded something: where it left off, and its pace. */
   private lastChunk: { nextId: bigint, deltas: number, durationS: number } | undefined
+  /** The limits of the next rollup chunk: as the summary's, halved after a timeout. */
+  private rollupLimits: ChunkLimits
 
   constructor (private readonly pool: Pool, private readonly maxLimits: ChunkLimits = DEFAULT_CHUNK_LIMITS) {
     this.limits = { ...maxLimits }
+    this.rollupLimits = { ...maxLimits }
   }
 
   /** The limits the next chunk uses: maxLimits, or less after a chunk timed out. */
@@ -96,8 +99,20 @@ export class SummaryFolder {
   }
 
   /**
-   * Folds chunk after chunk until one takes all the deltas it sees (or the folder closes);
-   * resolves with the delta rows this loop folded. Callers while a loop runs share it.
+   * Folds one chunk of the deltas queued for the rollups (migration 1733100000001: summary folds
+   * queue what they take) into the minute and hour rollups, in one transaction; resolves with the
+   * oldest queued row it left (undefined: it took all it saw).
+   */
+  async foldRollupChunk (limits: ChunkLimits = this.rollupLimits): Promise<bigint | undefined> {
+    const { rows } = await this.pool.query<{ next_id: string | null }>('SELECT next_id FROM fold_rollup_deltas_chunk($1, $2)', [limits.deltas, limits.pairs])
+    return rows[0]!.next_id === null ? undefined : BigInt(rows[0]!.next_id)
+  }
+
+  /**
+   * Folds chunk after chunk until one takes all the deltas it sees (or the folder closes), then
+   * the rollups' queue likewise, one rollup chunk at a time between summary chunks, so reads
+   * waiting for the summary never wait for the rollups; resolves with the summary delta rows this
+   * loop folded. Callers while a loop runs share it.
    */
   drain (): Promise<number> {
     if (this.closed) return Promise.resolve(0)
@@ -136,7 +151,7 @@ export class SummaryFolder {
    * fold would scan it all. SKIP_LOCKED: if another replica or autovacuum is at it, that will do.
    */
   async vacuum (): Promise<void> {
-    await this.pool.query('VACUUM (SKIP_LOCKED) sensor_summary_deltas')
+    await this.pool.query('VACUUM (SKIP_LOCKED) sensor_summary_deltas, rollup_deltas')
   }
 
   /**
@@ -179,44 +194,73 @@ export class SummaryFolder {
     let folded = 0
     this.lastChunk = undefined
     try {
-      // Goes on while chunks hit their limits, and while someone waits for a chunk that started after them.
-      let more = true
-      while (!this.closed && (more || this.waiters.length > 0)) {
-        const chunk = ++this.chunksStarted
-        let result: ChunkResult
-        try {
-          result = await this.foldChunk()
-        } catch (err) {
-          if ((err as { code?: unknown }).code === QUERY_CANCELED && this.shrink()) continue
-          throw err
-        }
-        folded += result.deltas
-        this.lastChunk = result.nextId === undefined || result.deltas === 0 ? undefined : { nextId: result.nextId, deltas: result.deltas, durationS: result.durationS }
-        this.grow()
-        for (const waiter of [...this.waiters]) {
-          if (chunk > waiter.afterChunk && (result.nextId === undefined || result.nextId > waiter.horizon)) waiter.resolve(true)
-        }
-        more = result.nextId !== undefined
+      for (;;) {
+        folded += await this.foldSummary()
+        if (this.closed) return folded
+        // A read may have come to wait meanwhile: the summary loop goes round again for it.
+        if (!await this.foldRollups() && this.waiters.length === 0) return folded
       }
-      return folded
     } catch (err) {
       for (const waiter of [...this.waiters]) waiter.resolve(false)
       throw err
     }
   }
 
+  /** One rollup chunk; whether more is queued. A chunk cut by the statement timeout halves the next ones' limits. */
+  private async foldRollups (): Promise<boolean> {
+    try {
+      const next = await this.foldRollupChunk()
+      this.rollupLimits = grown(this.rollupLimits, this.maxLimits)
+      return next !== undefined
+    } catch (err) {
+      if ((err as { code?: unknown }).code !== QUERY_CANCELED || this.rollupLimits.deltas === 1 || this.rollupLimits.pairs === 1) throw err
+      this.rollupLimits = halved(this.rollupLimits)
+      return true
+    }
+  }
+
+  /** Summary chunks until one takes all it sees and no read waits; the summary delta rows folded. */
+  private async foldSummary (): Promise<number> {
+    let folded = 0
+    // Goes on while chunks hit their limits, and while someone waits for a chunk that started after them.
+    let more = true
+    while (!this.closed && (more || this.waiters.length > 0)) {
+      const chunk = ++this.chunksStarted
+      let result: ChunkResult
+      try {
+        result = await this.foldChunk()
+      } catch (err) {
+        if ((err as { code?: unknown }).code === QUERY_CANCELED && this.shrink()) continue
+        throw err
+      }
+      folded += result.deltas
+      this.lastChunk = result.nextId === undefined || result.deltas === 0 ? undefined : { nextId: result.nextId, deltas: result.deltas, durationS: result.durationS }
+      this.grow()
+      for (const waiter of [...this.waiters]) {
+        if (chunk > waiter.afterChunk && (result.nextId === undefined || result.nextId > waiter.horizon)) waiter.resolve(true)
+      }
+      more = result.nextId !== undefined
+    }
+    return folded
+  }
+
   /** Halves the chunk limits after a timeout; false when a chunk is one delta row already. */
   private shrink (): boolean {
     if (this.limits.deltas === 1 || this.limits.pairs === 1) return false
-    this.limits = { deltas: Math.max(1, Math.floor(this.limits.deltas / 2)), pairs: Math.max(1, Math.floor(this.limits.pairs / 2)) }
+    this.limits = halved(this.limits)
     return true
   }
 
   /** A quarter more after each chunk that committed, up to maxLimits. */
   private grow (): void {
-    this.limits = {
-      deltas: Math.min(this.maxLimits.deltas, Math.ceil(this.limits.deltas * 1.25)),
-      pairs: Math.min(this.maxLimits.pairs, Math.ceil(this.limits.pairs * 1.25))
-    }
+    this.limits = grown(this.limits, this.maxLimits)
   }
 }
+
+const halved = (limits: ChunkLimits): ChunkLimits =>
+  ({ deltas: Math.max(1, Math.floor(limits.deltas / 2)), pairs: Math.max(1, Math.floor(limits.pairs / 2)) })
+
+const grown = (limits: ChunkLimits, max: ChunkLimits): ChunkLimits => ({
+  deltas: Math.min(max.deltas, Math.ceil(limits.deltas * 1.25)),
+  pairs: Math.min(max.pairs, Math.ceil(limits.pairs * 1.25))
+})

@@ -7,7 +7,7 @@ interface Bucket { start: string, count: number, min: number, max: number, avg: 
 // Folds only when a test drains, so tests can read with deltas pending.
 const app = await appPerFile(t, { summaryFoldIntervalMs: 0 })
 t.beforeEach(async () => {
-  await app.pg.query('TRUNCATE reading_rollups_minute, reading_rollups_hour, ingest_rollups_minute')
+  await app.pg.query('TRUNCATE rollup_deltas, reading_rollups_minute, reading_rollups_hour, ingest_rollups_minute')
 })
 
 const BASE = Date.parse('2024-05-01T10:00:00Z')
@@ -144,12 +144,18 @@ t.test('readings whose deltas no fold has taken yet are counted, and counted onc
   ]
   const answers = async () => Promise.all(ranges.map(([from, to, , bucket]) => get(`/readings/aggregate?sensor_id=6&variable=temperature&from=${from}&to=${to}&bucket=${bucket}`)))
   const pending = await answers()
+  // The summary fold alone: the deltas wait in the rollups' queue.
+  while ((await app.pg.query('SELECT next_id FROM fold_summary_deltas_chunk(1000, 50000)')).rows[0].next_id !== null);
+  t.equal(await pendingDeltas(), 0, 'the summary folded them')
+  t.ok((await app.pg.query('SELECT count(*)::int AS n FROM rollup_deltas')).rows[0].n >= 3, 'queued for the rollups')
+  const queued = await answers()
   await app.summary.drain()
-  t.equal(await pendingDeltas(), 0, 'all folded')
+  t.equal((await app.pg.query('SELECT count(*)::int AS n FROM rollup_deltas')).rows[0].n, 0, 'all rolled up')
   const folded = await answers()
   for (const [i, [from, to, seconds]] of ranges.entries()) {
     const wanted = await expected(6, 'temperature', from, to, seconds)
     sameBuckets(t, pending[i].buckets, wanted, `pending ${from}..${to}`)
+    sameBuckets(t, queued[i].buckets, wanted, `queued ${from}..${to}`)
     sameBuckets(t, folded[i].buckets, wanted, `folded ${from}..${to}`)
   }
   const body = await get('/readings/aggregate?sensor_id=120&variable=temperature&from=2024-05-01T10:00:00Z&to=2024-05-01T11:00:00Z&bucket=1h')

@@ -17,6 +17,11 @@ class ControlledFolder extends SummaryFolder {
       fail: reject
     }))
   }
+
+  // The rollup queue is empty here (test/read/aggregate.test.ts folds real ones).
+  override async foldRollupChunk (): Promise<bigint | undefined> {
+    return undefined
+  }
 }
 
 const tick = () => new Promise((resolve) => setImmediate(resolve))
@@ -131,4 +136,33 @@ t.test('foldPast() answers false at once when the running loop\'s pace cannot re
   await tick()
   t.equal(near, true)
   await drained
+})
+
+/** Also its rollup chunks end when the test says. */
+class RollupControlledFolder extends ControlledFolder {
+  readonly rollups: Array<(nextId?: number) => void> = []
+
+  override foldRollupChunk (): Promise<bigint | undefined> {
+    return new Promise((resolve) => this.rollups.push((nextId) => resolve(nextId === undefined ? undefined : BigInt(nextId))))
+  }
+}
+
+t.test('rollup chunks run between summary rounds, and a read that comes meanwhile gets a summary chunk first', async (t) => {
+  const folder = new RollupControlledFolder()
+  const drained = folder.drain()
+  await tick()
+  folder.started[0]!.end()
+  await tick()
+  t.equal(folder.rollups.length, 1, 'the summary drained, a rollup chunk follows')
+  const waited = folder.foldPast(5n, 60_000)
+  folder.rollups[0]!(7)
+  await tick()
+  t.equal(folder.started.length, 2, 'more is queued for the rollups, but the waiting read gets a summary chunk first')
+  t.equal(folder.rollups.length, 1)
+  folder.started[1]!.end()
+  t.equal(await waited, true, 'the read is answered')
+  await tick()
+  t.equal(folder.rollups.length, 2, 'then the rollups go on')
+  folder.rollups[1]!()
+  t.equal(await drained, 2, 'until their queue is empty; drain() counts summary deltas')
 })
