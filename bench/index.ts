@@ -2,12 +2,13 @@ import { parseArgs } from 'node:util'
 import { startApiProcess } from './api-process.js'
 import { benchDatabase } from './database.js'
 import { runDashboardBench } from './dashboard.js'
+import { runFleetBench } from './fleet.js'
 import { copyCeiling, runIngestBench } from './ingest.js'
 import { runReadBench } from './read.js'
 import { runBacklogBench } from './summary-backlog.js'
 import { measureSummaryCost } from './summary-cost.js'
 
-// npm run bench [-- --duration 10 --readings 1000000 --skip-reads --skip-dashboard --backlog-only --pending 10000000]: ingest throughput and latency,
+// npm run bench [-- --duration 10 --readings 1000000 --skip-reads --skip-dashboard --backlog-only --pending 10000000 --fleet-only]: ingest throughput and latency,
 // what the summary adds to a flush, then read latency over a seeded fleet, against a scratch
 // database on DATABASE_URL's server (or an in-memory embedded PGlite), with the COPY ceiling
 // measured in the same run.
@@ -19,7 +20,9 @@ const { values } = parseArgs({
     'skip-dashboard': { type: 'boolean', default: false },
     // --backlog-only: only the reads over a backlog of --pending readings in summary deltas.
     'backlog-only': { type: 'boolean', default: false },
-    pending: { type: 'string', default: '10000000' }
+    pending: { type: 'string', default: '10000000' },
+    // --fleet-only: only the watchdog's fleet evaluation (its time, and its effect on ingest).
+    'fleet-only': { type: 'boolean', default: false }
   }
 })
 const durationS = Number(values.duration)
@@ -30,7 +33,9 @@ if (!Number.isInteger(readings) || readings < 20_000) throw new Error('--reading
 const db = await benchDatabase()
 try {
   console.log(`database: ${db.kind}; ${durationS} s per scenario`)
-  if (values['backlog-only']) {
+  if (values['fleet-only']) {
+    await runFleetBench({ databaseUrl: db.url, log: console.log, durationS: Math.min(durationS, 5) })
+  } else if (values['backlog-only']) {
     await runBacklogBench({ databaseUrl: db.url, log: console.log, pendingReadings: Number(values.pending), durationS })
   } else {
     const api = await startApiProcess(db.url)
@@ -58,6 +63,7 @@ try {
       await runBacklogBench({ databaseUrl: db.url, log: console.log, pendingReadings: Number(values.pending), durationS })
     }
     // The live feed's cost on ingest (ABBA) and page speed over 10 million readings (npm run bench:dashboard alone).
+    await runFleetBench({ databaseUrl: db.url, log: console.log, durationS: Math.min(durationS, 5) })
     if (!values['skip-dashboard']) await runDashboardBench({ databaseUrl: db.url, log: console.log, durationS: Math.min(durationS, 5) })
   }
 } finally {
