@@ -247,7 +247,7 @@ export class Watchdog {
       at,
       durationMs: read.durationMs,
       blocked,
-      ...(read.snapshot ? { sensors: read.snapshot.lastSeen.size, requests: read.snapshot.requests } : {}),
+      ...(read.snapshot ? { sensors: read.snapshot.fleetSize, requests: read.snapshot.requests } : {}),
       ...(read.error ? { error: read.error } : {}),
       ...(read.snapshot?.ingestError ? { ingestError: read.snapshot.ingestError } : {})
     }
