@@ -27,14 +27,41 @@ export interface FeedCostOptions {
   /** Seconds of ingest per measurement (each ABBA round measures four times). */
   durationS: number
   rounds: number
-  /** Open dashboards following the whole fleet on side B. */
+  /** Open fleet pages (the live feed and the ingest chart's reads) on side B. */
   viewers: number
+}
+
+/**
+ * A fleet page as the API sees it: the live feed, and the ingest chart's GET /stats/ingest (last
+ * hour, 1-minute buckets) again after each event, one at a time, as web/src/fleet/ingest-chart.tsx
+ * does. Counts the reads it made into `reads`. Stops on teardown.
+ */
+async function followAsFleetPage (t: Cleanups, origin: string, reads: { n: number }): Promise<EventStream> {
+  const stream = await openEventStream(t, `${origin}/dashboard/events`)
+  let stopped = false
+  let seen = 0
+  const loop = (async () => {
+    while (!stopped) {
+      if (stream.events.length === seen) {
+        await new Promise((resolve) => setTimeout(resolve, 20))
+        continue
+      }
+      seen = stream.events.length
+      const to = Date.now()
+      const res = await fetch(`${origin}/stats/ingest?from=${to - 3_600_000}&to=${to}&bucket=1m`).catch(() => undefined)
+      await res?.arrayBuffer()
+      if (res?.ok === true) reads.n++
+    }
+  })()
+  t.teardown(async () => { stopped = true; await loop })
+  return stream
 }
 
 /**
  * What the live feed costs ingest: 1,000-reading batches (bench scenario b) into one API process
  * over a 10,000-sensor fleet, without (A: the summary trigger disabled, no page open) and with
- * (B: the trigger on and `viewers` pages following the whole fleet) the feed, in ABBA rounds.
+ * (B: the trigger on and `viewers` fleet pages following the feed and rereading GET /stats/ingest
+ * on each event) the feed, in ABBA rounds.
  */
 export async function measureFeedCost (opts: FeedCostOptions): Promise<AbbaResult> {
   const pool = new pg.Pool({ connectionString: opts.databaseUrl, max: 1 })
@@ -49,13 +76,14 @@ export async function measureFeedCost (opts: FeedCostOptions): Promise<AbbaResul
       return (await drive('feed cost', api.url, { connections: 8, durationS: opts.durationS, batch: 1000, sensorBase })).readingsPerS
     }
     await ingest() // warm-up: JIT, pool, caches
+    const ingestReads = { n: 0 }
     const result = await abba(opts.rounds, async (side) => {
       const viewers = new Cleanups()
       try {
         await pool.query(`ALTER TABLE sensor_variable_summary ${side === 'B' ? 'ENABLE' : 'DISABLE'} TRIGGER USER`)
         if (side === 'B') {
           const streams: EventStream[] = []
-          for (let i = 0; i < opts.viewers; i++) streams.push(await openEventStream(viewers, `${api.url}/dashboard/events`))
+          for (let i = 0; i < opts.viewers; i++) streams.push(await followAsFleetPage(viewers, api.url, ingestReads))
           await Promise.all(streams.map((s) => s.waitFor((e) => e.event === 'fleet', 30_000)))
         }
         return await ingest()
@@ -65,7 +93,7 @@ export async function measureFeedCost (opts: FeedCostOptions): Promise<AbbaResul
     })
     await pool.query('ALTER TABLE sensor_variable_summary ENABLE TRIGGER USER')
     opts.log(`dashboard feed cost on ingest (1,000-reading batches, 8 connections, ${opts.durationS} s each; ` +
-      `B = trigger on and ${opts.viewers} pages following the fleet): ${formatChange(result)}`)
+      `B = trigger on and ${opts.viewers} fleet pages following the feed, ${ingestReads.n} GET /stats/ingest in all): ${formatChange(result)}`)
     return result
   } finally {
     await cleanups.run()
@@ -87,6 +115,10 @@ export interface PageSpeed {
   coldShownMs?: number
   /** The same, later loads. */
   fleetShownMs: number[]
+  /** Paint Timing's first-contentful-paint (the page's frame and "Loading…"), later loads. */
+  firstPaintMs: number[]
+  /** Milliseconds from navigation start to the ingest chart's GET /stats/ingest answered (Resource Timing responseEnd), later loads. */
+  ingestAnsweredMs: number[]
   /** Milliseconds from navigation start to the whole fleet received from the live feed. */
   fleetReceivedMs: number[]
   /** Milliseconds from navigation start to the 30-day chart drawn; undefined without GET /readings/aggregate. */
@@ -96,7 +128,7 @@ export interface PageSpeed {
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!
-const summary = (xs: number[]) => `median ${median(xs).toFixed(0)} ms, slowest ${Math.max(...xs).toFixed(0)} ms (${xs.length} loads)`
+const summary = (xs: number[]) => xs.length === 0 ? 'not measured' : `median ${median(xs).toFixed(0)} ms, slowest ${Math.max(...xs).toFixed(0)} ms (${xs.length} loads)`
 
 /** Reads the page's own timing: a User Timing mark, relative to navigation start. */
 async function markMs (page: Page, name: string): Promise<number | undefined> {
@@ -120,7 +152,7 @@ export async function measurePageSpeed (opts: PageSpeedOptions): Promise<PageSpe
     const api = await startApiProcess(opts.databaseUrl)
     cleanups.teardown(() => api.stop())
     const browser = await launchBrowser(cleanups)
-    const result: PageSpeed = { fleetShownMs: [], fleetReceivedMs: [] }
+    const result: PageSpeed = { fleetShownMs: [], fleetReceivedMs: [], firstPaintMs: [], ingestAnsweredMs: [] }
 
     // The first load finds the replica following nobody: it starts listening and reads the whole
     // fleet (cold). Later ones find it following the fleet still (it lingers after a page leaves).
@@ -128,24 +160,32 @@ export async function measurePageSpeed (opts: PageSpeedOptions): Promise<PageSpe
       const page = await browser.newPage({ viewport: { width: 1920, height: 1080 } })
       await page.goto(`${api.url}/dashboard/`)
       await page.getByTestId('sensor-count').waitFor()
+      await page.getByTestId('ingest-total').waitFor({ timeout: 60_000 })
       const timing = await page.evaluate(() => ({
         html: performance.getEntriesByType('navigation')[0]?.duration,
+        paint: performance.getEntriesByName('first-contentful-paint', 'paint')[0]?.startTime,
         fleet: performance.getEntriesByName('dashboard:feed-fleet', 'mark')[0]?.startTime,
-        shown: performance.getEntriesByName('dashboard:fleet-shown', 'mark')[0]?.startTime
+        shown: performance.getEntriesByName('dashboard:fleet-shown', 'mark')[0]?.startTime,
+        ingest: (performance.getEntriesByType('resource') as PerformanceResourceTiming[]).find((e) => e.name.includes('/stats/ingest'))?.responseEnd
       }))
       if (timing.shown === undefined || timing.fleet === undefined) throw new Error('the fleet page set no timing marks')
-      const line = `load event ${timing.html?.toFixed(0)} ms, fleet received ${timing.fleet.toFixed(0)} ms, counts shown ${timing.shown.toFixed(0)} ms`
+      const ms = (x: number | undefined) => x === undefined ? '?' : `${x.toFixed(0)} ms`
+      const line = `load event ${ms(timing.html)}, first contentful paint ${ms(timing.paint)}, fleet received ${ms(timing.fleet)}, ` +
+        `counts shown ${ms(timing.shown)}, ingest chart's GET /stats/ingest answered ${ms(timing.ingest)}`
       if (i === 0) {
         result.coldShownMs = timing.shown
         opts.log(`dashboard speed: fleet page, first load on the replica (cold): ${line}`)
       } else {
         result.fleetShownMs.push(timing.shown)
         result.fleetReceivedMs.push(timing.fleet)
+        if (timing.paint !== undefined) result.firstPaintMs.push(timing.paint)
+        if (timing.ingest !== undefined) result.ingestAnsweredMs.push(timing.ingest)
       }
       await page.close()
     }
-    opts.log(`dashboard speed: fleet page, ${opts.sensors.toLocaleString('en')} sensors: counts shown after ${summary(result.fleetShownMs)}; ` +
-      `the fleet (all sensors) received after ${summary(result.fleetReceivedMs)}`)
+    opts.log(`dashboard speed: fleet page, ${opts.sensors.toLocaleString('en')} sensors: counts shown (first meaningful paint) after ${summary(result.fleetShownMs)}; ` +
+      `first contentful paint after ${summary(result.firstPaintMs)}; the fleet (all sensors) received after ${summary(result.fleetReceivedMs)}; ` +
+      `the ingest chart's GET /stats/ingest answered after ${summary(result.ingestAnsweredMs)}`)
 
     const chartShownMs: number[] = []
     const aggregateMs: number[] = []

@@ -1,14 +1,17 @@
 import { parseArgs } from 'node:util'
 import { startApiProcess } from './api-process.js'
+import { measureAuthCost } from './auth-cost.js'
 import { benchDatabase } from './database.js'
 import { runDashboardBench } from './dashboard.js'
+import { runAggregateBench } from './aggregate.js'
 import { runFleetBench } from './fleet.js'
 import { copyCeiling, runIngestBench } from './ingest.js'
+import { runPartitionBench } from './partitions.js'
 import { runReadBench } from './read.js'
 import { runBacklogBench } from './summary-backlog.js'
 import { measureSummaryCost } from './summary-cost.js'
 
-// npm run bench [-- --duration 10 --readings 1000000 --skip-reads --skip-dashboard --backlog-only --pending 10000000 --fleet-only]: ingest throughput and latency,
+// npm run bench [-- --duration 10 --readings 1000000 --skip-reads --skip-dashboard --backlog-only --pending 10000000 --aggregate-only --aggregate-sensors 10 --fleet-only]: ingest throughput and latency,
 // what the summary adds to a flush, then read latency over a seeded fleet, against a scratch
 // database on DATABASE_URL's server (or an in-memory embedded PGlite), with the COPY ceiling
 // measured in the same run.
@@ -21,6 +24,13 @@ const { values } = parseArgs({
     // --backlog-only: only the reads over a backlog of --pending readings in summary deltas.
     'backlog-only': { type: 'boolean', default: false },
     pending: { type: 'string', default: '10000000' },
+    // --partitions-only: only partitioned ingest against the unpartitioned baseline (ABBA) and the partition-count read cost.
+    'partitions-only': { type: 'boolean', default: false },
+    // --aggregate-only: only the aggregated reads, /stats/ingest while ingesting, and the rollups' cost (ABBA).
+    'aggregate-only': { type: 'boolean', default: false },
+    'aggregate-sensors': { type: 'string', default: '10' },
+    // --auth-only: only the ABBA cost of per-sensor tokens on the single-reading path.
+    'auth-only': { type: 'boolean', default: false },
     // --fleet-only: only the watchdog's fleet evaluation (its time, and its effect on ingest).
     'fleet-only': { type: 'boolean', default: false }
   }
@@ -33,7 +43,14 @@ if (!Number.isInteger(readings) || readings < 20_000) throw new Error('--reading
 const db = await benchDatabase()
 try {
   console.log(`database: ${db.kind}; ${durationS} s per scenario`)
-  if (values['fleet-only']) {
+  const aggregate = () => runAggregateBench({ databaseUrl: db.url, log: console.log, sensors: Number(values['aggregate-sensors']), durationS })
+  if (values['partitions-only']) {
+    await runPartitionBench({ databaseUrl: db.url, log: console.log, durationS })
+  } else if (values['aggregate-only']) {
+    await aggregate()
+  } else if (values['auth-only']) {
+    await measureAuthCost({ databaseUrl: db.url, log: console.log, durationS: Math.min(durationS, 5), rounds: 3, devices: 1000 })
+  } else if (values['fleet-only']) {
     await runFleetBench({ databaseUrl: db.url, log: console.log, durationS: Math.min(durationS, 5) })
   } else if (values['backlog-only']) {
     await runBacklogBench({ databaseUrl: db.url, log: console.log, pendingReadings: Number(values.pending), durationS })
@@ -48,6 +65,7 @@ try {
         `p50 ${r.p50Ms} ms, p99 ${r.p99Ms} ms, ${(r.readingsPerS / ceiling * 100).toFixed(1)}% of COPY, ` +
         `non-2xx ${r.non2xx}, errors ${r.errors}`)
     }
+    await measureAuthCost({ databaseUrl: db.url, log: console.log, durationS: Math.min(durationS, 5), rounds: 3, devices: 1000 })
     // The summary's share of a flush, in PostgreSQL alone: (b)'s flushes hold about four 1,000-sensor
     // batches, (a)'s about two dozen single readings.
     for (const [pairs, perPair] of [[1000, 4], [25, 1]] as const) {
@@ -58,9 +76,11 @@ try {
         `(medians of ${cost.runs} alternating runs, committed); folding those ${cost.runs} deltas took ${cost.foldMs.toFixed(2)} ms: ` +
         `the summary adds ${perFlushMs.toFixed(2)} ms (${(perFlushMs / cost.withoutSummaryMs * 100).toFixed(0)}%) per flush`)
     }
+    await runPartitionBench({ databaseUrl: db.url, log: console.log, durationS })
     if (!values['skip-reads']) {
       await runReadBench({ databaseUrl: db.url, log: console.log, readings, sensors: 10_000, durationS })
       await runBacklogBench({ databaseUrl: db.url, log: console.log, pendingReadings: Number(values.pending), durationS })
+      await aggregate()
     }
     // The live feed's cost on ingest (ABBA) and page speed over 10 million readings (npm run bench:dashboard alone).
     await runFleetBench({ databaseUrl: db.url, log: console.log, durationS: Math.min(durationS, 5) })

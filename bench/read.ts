@@ -38,16 +38,18 @@ const INTERVAL_S = 60
 
 /**
  * Seeds `readings` readings with SQL alone: sensor s reports both variables every `intervalS` (a minute), its
- * newest reading (s % 20) minutes ago, so about half the fleet is silent for 10 minutes.
+ * newest reading (s % 20) minutes ago, so about half the fleet is silent for 10 minutes. The summary
+ * (and the rollups, where the schema has them) are filled to match, as the writer and folds would have.
  */
 export async function seed (pool: pg.Pool, readings: number, sensors: number, intervalS = INTERVAL_S): Promise<void> {
   const perSensor = Math.max(1, Math.floor(readings / sensors / VARIABLES.length))
   await pool.query('TRUNCATE readings, sensor_variable_summary, sensor_summary_deltas')
   await pool.query(`
-    INSERT INTO readings (sensor_id, ts, variable, value, unit)
-    SELECT s, date_trunc('second', now()) - ((s % 20) * 60 + i * $3) * interval '1 second', v,
-           round((random() * 40)::numeric, 2)::float8, CASE v WHEN 'humidity' THEN '%' ELSE 'C' END
-    FROM generate_series(1, $1::int) s, generate_series(0, $2::int - 1) i, unnest($4::text[]) v
+    INSERT INTO readings (sensor_id, ts, variable, value, unit, received_at)
+    SELECT s, ts, v, round((random() * 40)::numeric, 2)::float8, CASE v WHEN 'humidity' THEN '%' ELSE 'C' END,
+           ts -- stored as it was taken, so arrivals (GET /stats/ingest) spread over the history as in a live fleet
+    FROM generate_series(1, $1::int) s, generate_series(0, $2::int - 1) i, unnest($4::text[]) v,
+         LATERAL (SELECT date_trunc('second', now()) - ((s % 20) * 60 + i * $3) * interval '1 second' AS ts) t
     ORDER BY 1, 2, 3`, [sensors, perSensor, intervalS, VARIABLES])
   // The summary the writer would have kept (the migration's backfill query).
   await pool.query(`
@@ -55,6 +57,10 @@ export async function seed (pool: pg.Pool, readings: number, sensors: number, in
     SELECT s.sensor_id, s.variable, s.n, s.first_seen, s.last_seen, latest.value, latest.unit
     FROM (SELECT sensor_id, variable, count(*) AS n, min(ts) AS first_seen, max(ts) AS last_seen FROM readings GROUP BY 1, 2) s
     JOIN readings latest ON latest.sensor_id = s.sensor_id AND latest.ts = s.last_seen AND latest.variable = s.variable`)
+  // Rollups, where the schema has them, recomputed from the readings (the migration's own function).
+  await pool.query(`DO $$ BEGIN
+    IF to_regprocedure('rebuild_reading_rollups()') IS NOT NULL THEN PERFORM rebuild_reading_rollups(); END IF;
+  END $$`)
   await pool.query('VACUUM ANALYZE readings')
   await pool.query('VACUUM ANALYZE sensor_variable_summary')
 }

@@ -27,7 +27,7 @@ async function main (): Promise<void> {
 
   // Before listen(), which readies the app: its summary fold timer starts on ready, so no fold
   // meets a table the migrations have yet to create.
-  await migrate(databaseUrl, app.log)
+  await migrate(databaseUrl, app.log, { maxFutureSkewS: config.maxFutureSkewS })
 
   // SHUTDOWN_TIMEOUT_S bounds the drain that starts when the listener closes; the readiness delay
   // comes on top of it, so a long READY_DRAIN_DELAY_S cannot use up the time in-flight work needs.

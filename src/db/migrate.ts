@@ -7,6 +7,11 @@ export interface MigrationLogger {
   info(msg: string): void
 }
 
+export interface MigrationOptions {
+  /** MAX_FUTURE_SKEW_S of the replicas, which the partitioning migration must leave room for (default 300). */
+  maxFutureSkewS?: number
+}
+
 /** Runs of migrate() in progress per embedded (PGlite) database URL, latest last. */
 const embeddedRuns = new Map<string, Promise<string[]>>()
 
@@ -32,13 +37,14 @@ async function applyPending (dbClient: pg.Client): Promise<string[]> {
  * Embedded PGlite serves every connection from one session, where that lock is re-entrant and
  * holds nobody back; its database belongs to this process alone, so here runs queue in memory.
  */
-export async function migrate (databaseUrl: string, logger?: MigrationLogger): Promise<string[]> {
+export async function migrate (databaseUrl: string, logger?: MigrationLogger, options: MigrationOptions = {}): Promise<string[]> {
   // One client of ours for the whole run: node-pg-migrate does not wait for a connection it opens
   // itself to close, so migrate() could resolve with it still open (and, with no 'error' listener
   // on it, a server closing it afterwards crashed the process).
   const client = new pg.Client({ connectionString: databaseUrl })
   client.on('error', () => {})
   await client.connect()
+  if (options.maxFutureSkewS !== undefined) await client.query(`SET iot.max_future_skew_s = ${Math.trunc(options.maxFutureSkewS)}`)
   let names: string[]
   try {
     if (await isPglite(client)) {

@@ -21,6 +21,13 @@ export const UNNEST_READINGS = 'unnest($1::int4[], $2::timestamptz[], $3::text[]
 const APPEND_DELTA = `INSERT INTO sensor_summary_deltas
     (sensor_ids, variables, reading_counts, first_seen, last_seen, latest_values, latest_units)`
 
+// A delta whose entries (one per pair and minute) may hold several readings also carries their
+// min, max and sum and the value at first_seen, for the rollups (migration 1733100000000). Left
+// NULL, as by the one-reading-per-entry statement below, each entry is its one reading.
+const APPEND_DELTA_WITH_STATS = `INSERT INTO sensor_summary_deltas
+    (sensor_ids, variables, reading_counts, first_seen, last_seen, latest_values, latest_units,
+     min_values, max_values, sum_values, first_values)`
+
 // The common case: no key of the flush is stored yet. A plain INSERT costs PostgreSQL about half
 // of ON CONFLICT DO NOTHING with RETURNING, and since it either inserts every row or fails with
 // unique_violation, what the flush adds to the summary can be worked out beforehand
@@ -30,8 +37,9 @@ WITH inserted AS (
   INSERT INTO readings (sensor_id, ts, variable, value, unit)
   SELECT * FROM ${UNNEST_READINGS}
 )
-${APPEND_DELTA}
-VALUES ($6::int4[], $7::text[], $8::int8[], $9::timestamptz[], $10::timestamptz[], $11::float8[], $12::text[])`
+${APPEND_DELTA_WITH_STATS}
+VALUES ($6::int4[], $7::text[], $8::int8[], $9::timestamptz[], $10::timestamptz[], $11::float8[], $12::text[],
+  $13::float8[], $14::float8[], $15::float8[], $16::float8[])`
 
 // The same when no (sensor, variable) pair has two readings in the flush (typical of many small
 // requests): the delta is the readings themselves, built from the parameters already sent, which
@@ -57,14 +65,16 @@ WITH inserted AS (
   RETURNING sensor_id, ts, variable, value, unit
 ), pairs AS (
   -- Only rows this statement inserted count, so a duplicate or a conflict changes nothing. One
-  -- sort by (sensor_id, variable, ts DESC) yields each pair's newest reading with its count.
-  SELECT DISTINCT ON (sensor_id, variable) sensor_id, variable, count(*) OVER pair AS n, min(ts) OVER pair AS first_ts, ts, value, unit
+  -- entry per pair and minute (UTC), as summaryDeltas() makes them.
+  SELECT sensor_id, variable, count(*) AS n, min(ts) AS first_ts, max(ts) AS ts,
+    (array_agg(value ORDER BY ts DESC))[1] AS value, (array_agg(unit ORDER BY ts DESC))[1] AS unit,
+    min(value) AS min_value, max(value) AS max_value, sum(value) AS sum_value, (array_agg(value ORDER BY ts))[1] AS first_value
   FROM inserted
-  WINDOW pair AS (PARTITION BY sensor_id, variable)
-  ORDER BY sensor_id, variable, ts DESC
+  GROUP BY sensor_id, variable, date_bin(interval '1 minute', ts, timestamptz 'epoch')
 ), delta AS (
-  ${APPEND_DELTA}
-  SELECT array_agg(sensor_id), array_agg(variable), array_agg(n), array_agg(first_ts), array_agg(ts), array_agg(value), array_agg(unit)
+  ${APPEND_DELTA_WITH_STATS}
+  SELECT array_agg(sensor_id), array_agg(variable), array_agg(n), array_agg(first_ts), array_agg(ts), array_agg(value), array_agg(unit),
+    array_agg(min_value), array_agg(max_value), array_agg(sum_value), array_agg(first_value)
   FROM pairs
   HAVING count(*) > 0
 )
@@ -97,18 +107,21 @@ export function readingColumns (readings: readonly Reading[]): Array<Buffer | st
   return [int4Array(sensorIds), timestamptzArray(readings), textArray(variables), float8Array(values), textArray(units)]
 }
 
-/** The seven columns of a summary delta row, as INSERT_ALL_SQL takes them ($6 to $12). */
+/** The eleven columns of a summary delta row, as INSERT_ALL_SQL takes them ($6 to $16). */
 function summaryColumns (deltas: readonly SummaryDelta[]): Array<Buffer | string> {
   const n = deltas.length
   const sensorIds = new Array<number>(n); const variables = new Array<string>(n); const counts = new Array<number>(n)
   const firsts = new Array<Reading>(n); const lasts = new Array<Reading>(n)
   const values = new Array<number>(n); const units = new Array<string>(n)
+  const mins = new Array<number>(n); const maxes = new Array<number>(n); const sums = new Array<number>(n); const firstValues = new Array<number>(n)
   for (let i = 0; i < n; i++) {
     const d = deltas[i]!
     sensorIds[i] = d.sensorId; variables[i] = d.variable; counts[i] = d.count
     firsts[i] = d.first; lasts[i] = d.last; values[i] = d.last.value; units[i] = d.last.unit
+    mins[i] = d.min; maxes[i] = d.max; sums[i] = d.sum; firstValues[i] = d.first.value
   }
-  return [int4Array(sensorIds), textArray(variables), int8Array(counts), timestamptzArray(firsts), timestamptzArray(lasts), float8Array(values), textArray(units)]
+  return [int4Array(sensorIds), textArray(variables), int8Array(counts), timestamptzArray(firsts), timestamptzArray(lasts), float8Array(values), textArray(units),
+    float8Array(mins), float8Array(maxes), float8Array(sums), float8Array(firstValues)]
 }
 
 export class ReadingsRepository {

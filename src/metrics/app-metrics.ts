@@ -45,7 +45,7 @@ export class AppMetrics {
     inserted: this.counter('iot_readings_inserted_total', 'Readings stored for the first time'),
     duplicate: this.counter('iot_readings_duplicate_total', 'Readings already stored with the same value and unit (safe retries)'),
     conflict: this.counter('iot_readings_conflict_total', 'Readings whose key is stored with another value or unit (not stored)'),
-    rejected: this.counter('iot_readings_rejected_total', 'Readings in requests refused as a whole with 400 or 413 (invalid reading, too many readings)'),
+    rejected: this.counter('iot_readings_rejected_total', 'Readings in requests refused as a whole with 400 or 403 (an invalid reading, a sensor the token may not write)'),
     failed: this.counter('iot_readings_failed_total', 'Readings in requests answered 5xx (database unavailable, queue full): not stored, to be retried')
   }
 
@@ -71,6 +71,14 @@ export class AppMetrics {
     name: 'iot_summary_fold_duration_seconds',
     help: 'Duration of one summary fold transaction (a chunk of at most SUMMARY_FOLD_CHUNK_DELTAS rows) by this instance, including folds with nothing to do',
     buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+    registers: [this.registry]
+  })
+
+  private readonly partitionsCreated = this.counter('iot_readings_partitions_created_total', 'Time partitions of readings this instance created (ahead of time, or for backfilled readings in the default partition)')
+  private readonly partitionsDropped = this.counter('iot_readings_partitions_dropped_total', 'Time partitions of readings this instance dropped as older than RETENTION_DAYS')
+  private readonly oldestReadingKept = new Gauge({
+    name: 'iot_readings_oldest_kept_timestamp_seconds',
+    help: 'Timestamp (Unix seconds) of the oldest reading still stored, as of this instance\'s last partition round; absent when none is stored',
     registers: [this.registry]
   })
 
@@ -112,6 +120,13 @@ export class AppMetrics {
   }
 
   staleRead (): void { this.summaryStaleReads.inc() }
+
+  partitionsMaintained (round: { created: unknown[], dropped: unknown[], oldestKept: Date | null }): void {
+    this.partitionsCreated.inc(round.created.length)
+    this.partitionsDropped.inc(round.dropped.length)
+    if (round.oldestKept === null) this.oldestReadingKept.reset()
+    else this.oldestReadingKept.set(round.oldestKept.getTime() / 1000)
+  }
 
   /**
    * Fleet-wide, the same on every replica: one query per scrape for the three. A database that

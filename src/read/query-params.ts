@@ -58,3 +58,12 @@ export function parseParams<T extends z.ZodType> (schema: T, input: unknown, wha
     : { path: issue.path.join('.'), message: issue.message })
   throw new HttpProblem(400, 'invalid-parameters', `Some ${what} are invalid`, { errors })
 }
+
+/** The bucket widths aggregated reads offer, in seconds, smallest first. */
+export const BUCKET_SECONDS = { '1m': 60, '5m': 300, '15m': 900, '1h': 3600, '6h': 21_600, '1d': 86_400 } as const
+export type BucketName = keyof typeof BUCKET_SECONDS
+
+/** `bucket`: one of BUCKET_SECONDS' names, or `auto` (the default). */
+export const bucketParam = z.enum([...Object.keys(BUCKET_SECONDS) as BucketName[], 'auto'], {
+  error: `must be one of ${Object.keys(BUCKET_SECONDS).join(', ')} or auto`
+}).default('auto')

@@ -112,3 +112,6 @@ const percentEncoded = (s: string): string =>
 export function segmentOf (value: fc.Arbitrary<string>): fc.Arbitrary<string> {
   return fc.oneof({ weight: 4, arbitrary: value.map(percentEncoded) }, { weight: 1, arbitrary: fc.constantFrom('%', '%zz', '%E0%A4%A', '%00', '..', '%2F', 'a%2Fb') })
 }
+
+/** An aggregated read's `bucket`: a width it offers, `auto`, or anything. */
+export const bucketLike: fc.Arbitrary<string> = mostly(fc.constantFrom('1m', '5m', '15m', '1h', '6h', '1d', 'auto'), fc.constantFrom('2m', '1w', '60', 'AUTO', ''), junk)

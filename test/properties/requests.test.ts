@@ -2,7 +2,7 @@ import fc from 'fast-check'
 import type { InjectOptions } from 'fastify'
 import t from 'tap'
 import { build } from '../helpers/build.js'
-import { anyJson, cursorLike, integerLike, isoLike, isoMicros, isoMicrosLike, junk, mostly, queryOf, segmentOf, timestampLike, variableLike } from './generators.js'
+import { anyJson, bucketLike, cursorLike, integerLike, isoLike, isoMicros, isoMicrosLike, junk, mostly, queryOf, segmentOf, timestampLike, variableLike } from './generators.js'
 
 // Generated values thrown at every endpoint's query and path parameters, cursors and bodies:
 // every answer is a 2xx, or a 4xx in problem+json, and the process stays healthy. A new
@@ -54,6 +54,17 @@ const endpoints: EndpointUnderTest[] = [
       cursor: cursorLike({ sensor_id: mostly<unknown>(fc.integer({ min: -1, max: 5 }), fc.integer(), fc.double(), fc.constant(2 ** 53), integerLike) })
     }))
   },
+  {
+    name: 'GET /readings/aggregate',
+    requests: get(fc.constant('/readings/aggregate'), queryOf({
+      sensor_id: integerLike,
+      variable: variableLike,
+      from: timestampLike,
+      to: timestampLike,
+      bucket: bucketLike
+    }, ['sensor_id', 'variable']))
+  },
+  { name: 'GET /stats/ingest', requests: get(fc.constant('/stats/ingest'), queryOf({ from: timestampLike, to: timestampLike, bucket: bucketLike })) },
   { name: 'GET /sensors/silent', requests: get(fc.constant('/sensors/silent'), queryOf({ minutes: integerLike, limit: integerLike })) },
   {
     name: 'GET /fleet/latest',

@@ -5,27 +5,22 @@ import { ReadingsQueryRepository } from '../../src/read/readings-repository.js'
 import { SensorsRepository } from '../../src/read/sensors-repository.js'
 import { freshDatabase } from '../helpers/database.js'
 import { testPool } from '../helpers/build.js'
-
-type PlanNode = { 'Node Type': string, 'Relation Name'?: string, Plans?: PlanNode[] }
-
-/** Every scan node of a plan, as "Seq Scan on readings", "Index Scan on readings", ... */
-function scans (node: PlanNode): string[] {
-  const own = node['Relation Name'] === undefined ? [] : [`${node['Node Type']} on ${node['Relation Name']}`]
-  return [...own, ...(node.Plans ?? []).flatMap(scans)]
-}
+import { explain, partitionParents, partitionsRead, scans } from '../helpers/explain.js'
 
 /**
  * A pool for the repositories that plans each query (EXPLAIN, with the repository's own SQL and
  * parameters) before running it, collecting the scans it uses; a query of no table (the
  * repository asking which server it talks to) passes through.
  */
-function explaining (pool: Pool, plans: string[][]): Pool {
+function explaining (pool: Pool, plans: string[][], partitions: string[][] = []): Pool {
   return {
     async query (query: string | QueryConfig, params?: unknown[]) {
       const { text, values } = typeof query === 'string' ? { text: query, values: params } : query
       if (!/\bFROM\b/i.test(text)) return pool.query(text, values)
-      const { rows } = await pool.query(`EXPLAIN (FORMAT JSON) ${text}`, values)
-      plans.push(scans(rows[0]['QUERY PLAN'][0].Plan))
+      // A scan of a partition of readings counts as one of readings.
+      const [plan, parents] = [await explain(pool, text, values), await partitionParents(pool)]
+      plans.push(scans(plan, parents))
+      partitions.push(partitionsRead(plan, parents, 'readings'))
       return pool.query(text, values)
     }
   } as unknown as Pool
@@ -78,6 +73,26 @@ t.test('the read queries never scan the readings table sequentially', async (t) 
     t.notOk(plan.includes('Seq Scan on readings'), plan.join(', '))
     t.ok(plan.some((scan) => /^Index (Only )?Scan on readings$/.test(scan)), `a range of the primary key: ${plan.join(', ')}`)
   }
+})
+
+t.test('a read over a time range reads only the partitions of that range', async (t) => {
+  const db = await freshDatabase(t)
+  const pool = testPool(t, db.url)
+  for (const day of ['2024-04-30', '2024-05-01', '2024-05-02']) {
+    await pool.query('SELECT create_readings_partition($1, $2)', [`${day}T00:00:00Z`, new Date(Date.parse(`${day}T00:00:00Z`) + 86_400_000)])
+  }
+  await pool.query(`
+    INSERT INTO readings (sensor_id, ts, variable, value, unit)
+    SELECT s, timestamptz '2024-04-30T00:00:00Z' + i * interval '1 min', 'temperature', i, 'u'
+    FROM generate_series(1, 50) s, generate_series(0, 3 * 1440 - 1) i`)
+  await pool.query('ANALYZE readings')
+
+  const plans: string[][] = []
+  const partitions: string[][] = []
+  const readings = new ReadingsQueryRepository(explaining(pool, plans, partitions))
+  await readings.newestFirst({ sensorId: 17, from: '2024-05-01T01:00:00Z', to: '2024-05-01T02:00:00Z' }, 101)
+  t.same(partitions, [['readings_p20240501_000000']], 'one day of three, pruned when planned')
+  t.notOk(plans[0]!.includes('Seq Scan on readings'), plans[0]!.join(', '))
 })
 
 t.test('a first read finds pending deltas with one probe of the delta table\'s key, whatever the backlog', async (t) => {

@@ -25,8 +25,8 @@ export interface SensorDetail {
 }
 export interface Reading { sensor_id: number, timestamp: string, variable: string, value: number, unit: string }
 export interface AggregateBucket { start: string, count: number, min: number, max: number, avg: number, first: number, last: number }
-export interface Aggregate { sensor_id: number, variable: string, from: string, to: string, bucket_s: number, buckets: AggregateBucket[] }
-export interface IngestStats { from: string, to: string, bucket_s: number, buckets: Array<{ start: string, count: number }> }
+export interface Aggregate { sensor_id: number, variable: string, from: string, to: string, bucket_seconds: number, buckets: AggregateBucket[] }
+export interface IngestStats { from: string, to: string, bucket_seconds: number, buckets: Array<{ start: string, count: number }> }
 
 /** GET a JSON answer of the API, with the tab's token. */
 export async function getJson<T> (path: string, signal?: AbortSignal, token?: string | null): Promise<T> {

@@ -12,7 +12,9 @@ export interface LiveQuery<T> {
  * (keeping what it shows meanwhile); one load at a time, and changes during a load cost one more.
  */
 export function useLiveQuery<T> (load: (signal: AbortSignal) => Promise<T>, key: string, version: number): LiveQuery<T> {
-  const [state, setState] = useState<LiveQuery<T>>({})
+  // Tagged with the key it was loaded for, so a new key never shows the old key's answer (not even
+  // for the one render before the effect below starts afresh).
+  const [state, setState] = useState<LiveQuery<T> & { key?: string }>({})
   const onUnauthorized = useOnUnauthorized()
   const run = useRef<{ key: string, controller: AbortController, busy: boolean, again: boolean } | undefined>(undefined)
   const loadRef = useRef(load)
@@ -22,11 +24,11 @@ export function useLiveQuery<T> (load: (signal: AbortSignal) => Promise<T>, key:
     current.busy = true
     current.again = false
     loadRef.current(current.controller.signal).then(
-      (data) => { if (run.current === current) setState({ data }) },
+      (data) => { if (run.current === current) setState({ key: current.key, data }) },
       (error: Error) => {
         if (run.current !== current || current.controller.signal.aborted) return
         if (error instanceof Unauthorized) onUnauthorized()
-        else setState((s) => ({ data: s.data, error }))
+        else setState((s) => ({ key: current.key, data: s.key === current.key ? s.data : undefined, error }))
       }
     ).finally(() => {
       current.busy = false
@@ -52,5 +54,5 @@ export function useLiveQuery<T> (load: (signal: AbortSignal) => Promise<T>, key:
     else start(current)
   }, [version])
 
-  return state
+  return state.key === key ? { data: state.data, error: state.error } : {}
 }

@@ -33,7 +33,7 @@ export function IngestChart ({ version }: { version: number }) {
 
   const data = useMemo((): uPlot.AlignedData => {
     const buckets = query.data?.buckets ?? []
-    const perMinute = (query.data?.bucket_s ?? 60) / 60
+    const perMinute = (query.data?.bucket_seconds ?? 60) / 60
     return [buckets.map((b) => Date.parse(b.start) / 1000), buckets.map((b) => b.count / perMinute)]
   }, [query.data])
   const stored = query.data?.buckets.reduce((sum, b) => sum + b.count, 0)

@@ -30,8 +30,8 @@ export function seriesOf (aggregate: Aggregate): uPlot.AlignedData {
   let previous: number | undefined
   for (const bucket of aggregate.buckets) {
     const start = Date.parse(bucket.start) / 1000
-    if (previous !== undefined && start - previous > aggregate.bucket_s) {
-      x.push(previous + aggregate.bucket_s)
+    if (previous !== undefined && start - previous > aggregate.bucket_seconds) {
+      x.push(previous + aggregate.bucket_seconds)
       min.push(null)
       max.push(null)
       avg.push(null)

@@ -1,0 +1,150 @@
+import autocannon from 'autocannon'
+import pg from 'pg'
+import { abba, formatChange, type AbbaResult } from './abba.js'
+import { startApiProcess } from './api-process.js'
+
+type Log = (line: string) => void
+
+export interface AggregateBenchOptions {
+  /** A migrated scratch database: its readings, summary and rollups are replaced by the seed. */
+  databaseUrl: string
+  log: Log
+  /** Sensors seeded at full density (24 h at 1 reading/s, 30 days at 1 reading/10 s); default 10. */
+  sensors?: number
+  /** Seconds per measurement (default 10). */
+  durationS?: number
+  /** ABBA rounds of ingest with rollups on and off (default 2; 0 skips it). */
+  rounds?: number
+}
+
+export interface Latency {
+  scenario: string
+  requests: number
+  failures: number
+  p50Ms: number
+  p99Ms: number
+}
+
+const FLEET = 10_000
+const BATCH = 1000
+
+/**
+ * Ingest over a fleet of FLEET sensors, BATCH readings per request (one per sensor of a block of
+ * BATCH), each request a millisecond after the previous: every fold takes new readings of up to
+ * the whole fleet, as 10,000 sensors reporting every second or so would give it.
+ */
+function fleetBodies (sensorBase: number) {
+  let request = 0
+  const t0 = Date.now() - 60_000
+  return () => {
+    const k = request++
+    const ts = new Date(t0 + k).toISOString()
+    const block = (k % (FLEET / BATCH)) * BATCH
+    const readings = Array.from({ length: BATCH }, (_, s) =>
+      `{"sensor_id":${sensorBase + block + s},"timestamp":"${ts}","variable":"temperature","value":${(k % 400) / 10},"unit":"C"}`)
+    return `[${readings.join(',')}]`
+  }
+}
+
+async function ingest (url: string, opts: { durationS: number, connections: number, overallRate?: number, sensorBase: number }) {
+  const body = fleetBodies(opts.sensorBase)
+  const result = await autocannon({
+    url: `${url}/readings`,
+    connections: opts.connections,
+    duration: opts.durationS,
+    ...(opts.overallRate === undefined ? {} : { overallRate: opts.overallRate }),
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    requests: [{ setupRequest: (req) => ({ ...req, body: body() }) }]
+  })
+  return { readingsPerS: (result.requests.total - result.non2xx) * BATCH / result.duration, failures: result.non2xx + result.errors + result.timeouts }
+}
+
+async function measure (url: string, scenario: string, path: () => string, durationS: number, connections: number): Promise<Latency> {
+  const result = await autocannon({ url, connections, duration: durationS, requests: [{ method: 'GET', setupRequest: (req) => ({ ...req, path: path() }) }] })
+  return { scenario, requests: result.requests.total, failures: result.non2xx + result.errors + result.timeouts, p50Ms: result.latency.p50, p99Ms: result.latency.p99 }
+}
+
+/**
+ * Seeds `sensors` sensors with SQL: temperature every second for the last 24 h, humidity every
+ * 10 s for the last 30 days; the rollups rebuilt from them (rebuild_reading_rollups()); and 24 h
+ * of per-minute ingest counts.
+ */
+async function seed (pool: pg.Pool, sensors: number): Promise<number> {
+  await pool.query('TRUNCATE readings, sensor_variable_summary, sensor_summary_deltas, reading_rollups_minute, reading_rollups_hour, ingest_rollups_minute')
+  for (const [variable, everyS, spanS] of [['temperature', 1, 86_400], ['humidity', 10, 30 * 86_400]] as const) {
+    for (let s = 1; s <= sensors; s++) {
+      await pool.query(`
+        INSERT INTO readings (sensor_id, ts, variable, value, unit)
+        SELECT $1::int4, date_trunc('second', now()) - i * $2::int4 * interval '1 second', $3::text, round((20 + 10 * sin(i / 500.0))::numeric, 2)::float8, 'u'
+        FROM generate_series(0, $4::int4 - 1) i`, [s, everyS, variable, spanS / everyS])
+    }
+  }
+  await pool.query('SELECT rebuild_reading_rollups()')
+  await pool.query(`
+    INSERT INTO ingest_rollups_minute
+    SELECT date_bin(interval '1 minute', now(), timestamptz 'epoch') - i * interval '1 minute', 600000 FROM generate_series(1, 1440) i
+    ON CONFLICT DO NOTHING`)
+  await pool.query('VACUUM ANALYZE')
+  return Number((await pool.query('SELECT count(*)::int8::text AS n FROM readings')).rows[0].n)
+}
+
+/** The aggregated reads' latency over seeded data, /stats/ingest while ingesting, and ingest with rollups on vs off (ABBA). */
+export async function runAggregateBench (opts: AggregateBenchOptions): Promise<{ latencies: Latency[], rollupCost?: AbbaResult }> {
+  const sensors = opts.sensors ?? 10
+  const durationS = opts.durationS ?? 10
+  const rounds = opts.rounds ?? 2
+  const pool = new pg.Pool({ connectionString: opts.databaseUrl, max: 2 })
+  const latencies: Latency[] = []
+  let rollupCost: AbbaResult | undefined
+  try {
+    const started = performance.now()
+    const readings = await seed(pool, sensors)
+    opts.log(`aggregate bench: seeded ${readings.toLocaleString('en')} readings of ${sensors} sensors (24 h at 1/s, 30 days at 1/10 s) and rebuilt the rollups in ${((performance.now() - started) / 1000).toFixed(1)} s`)
+    const api = await startApiProcess(opts.databaseUrl)
+    try {
+      const sensor = () => 1 + Math.floor(Math.random() * sensors)
+      const day = () => `/readings/aggregate?sensor_id=${sensor()}&variable=temperature`
+      const month = () => `/readings/aggregate?sensor_id=${sensor()}&variable=humidity&from=${new Date(Date.now() - 30 * 86_400_000).toISOString()}`
+      const stats = () => `/stats/ingest?from=${new Date(Date.now() - 86_400_000).toISOString()}&bucket=1m`
+      const scenarios: Array<[string, () => string, number]> = [
+        ['GET /readings/aggregate, 24 h of 1 reading/s (auto: 288 buckets of 5m); target p99 < 20 ms', day, 20],
+        ['GET /readings/aggregate, 30 days of 1 reading/10 s (auto: 720 buckets of 1h); target p99 < 50 ms', month, 50]
+      ]
+      for (const [scenario, path] of scenarios) {
+        await measure(api.url, scenario, path, Math.min(2, durationS), 4) // warm-up: JIT, pool, caches
+        const latency = await measure(api.url, scenario, path, durationS, 4)
+        latencies.push(latency)
+        opts.log(`aggregate bench: ${scenario}: p50 ${latency.p50Ms} ms, p99 ${latency.p99Ms} ms, ${latency.requests} requests, ${latency.failures} failures (4 connections, ${durationS} s)`)
+      }
+      // /stats/ingest while the fleet ingests 10,000 readings/s (10 requests/s of 1,000).
+      const scenario = 'GET /stats/ingest, 24 h per minute (1,440 buckets) while ingesting 10,000 readings/s; target p99 < 50 ms'
+      await measure(api.url, scenario, stats, Math.min(2, durationS), 4)
+      const [latency, ingested] = await Promise.all([
+        measure(api.url, scenario, stats, durationS, 4),
+        ingest(api.url, { durationS, connections: 4, overallRate: 10, sensorBase: 1_000_000 })
+      ])
+      latencies.push(latency)
+      opts.log(`aggregate bench: ${scenario}: p50 ${latency.p50Ms} ms, p99 ${latency.p99Ms} ms, ${latency.requests} requests, ${latency.failures} failures (4 connections, ${durationS} s); ` +
+        `ingest meanwhile ${Math.round(ingested.readingsPerS)} readings/s, ${ingested.failures} failures`)
+
+      if (rounds > 0) {
+        // Side A: the rollup trigger disabled (a bench-only switch: rollups then miss what is folded); B: as deployed.
+        let sensorBase = 2_000_000
+        const run = async () => (await ingest(api.url, { durationS, connections: 8, sensorBase: sensorBase += FLEET })).readingsPerS
+        await run() // warm-up
+        rollupCost = await abba(rounds, async (side) => {
+          await pool.query(`ALTER TABLE sensor_summary_deltas ${side === 'B' ? 'ENABLE' : 'DISABLE'} TRIGGER sensor_summary_deltas_rolled_up`)
+          return run()
+        })
+        await pool.query('ALTER TABLE sensor_summary_deltas ENABLE TRIGGER sensor_summary_deltas_rolled_up')
+        opts.log(`aggregate bench: ingest throughput with rollups (B) against without (A), 1,000-reading batches over ${FLEET.toLocaleString('en')} sensors, 8 connections, ${durationS} s each: ${formatChange(rollupCost)}`)
+      }
+    } finally {
+      await api.stop()
+    }
+  } finally {
+    await pool.end()
+  }
+  return { latencies, rollupCost }
+}
