@@ -79,12 +79,11 @@ export class FleetReader {
 
     if (this.config.ingestStallMs > 0) {
       try {
-        const stats = await this.get<IngestStats>(snapshot, '/stats/ingest', {
-          from: new Date(snapshot.now - this.config.ingestStallMs).toISOString(),
-          to: new Date(snapshot.now).toISOString(),
-          bucket: '1m'
-        })
-        snapshot.ingestStalled = stats.buckets.every((b) => b.count === 0)
+        // The API's own last hour, per minute of storage time (its clock stamps what it stores).
+        const stats = await this.get<IngestStats>(snapshot, '/stats/ingest', { bucket: '1m' })
+        const windowStart = Date.parse(stats.to) - this.config.ingestStallMs
+        const recent = stats.buckets.filter((b) => Date.parse(b.start) >= windowStart)
+        snapshot.ingestStalled = recent.length > 0 && recent.every((b) => b.count === 0)
       } catch (err) {
         snapshot.ingestError = (err as Error).message
       }
@@ -141,5 +140,6 @@ interface LatestPage {
 }
 
 interface IngestStats {
+  to: string
   buckets: Array<{ start: string, count: number }>
 }
