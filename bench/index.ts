@@ -4,13 +4,14 @@ import { measureAuthCost } from './auth-cost.js'
 import { benchDatabase } from './database.js'
 import { runDashboardBench } from './dashboard.js'
 import { runAggregateBench } from './aggregate.js'
+import { runFleetBench } from './fleet.js'
 import { copyCeiling, runIngestBench } from './ingest.js'
 import { runPartitionBench } from './partitions.js'
 import { runReadBench } from './read.js'
 import { runBacklogBench } from './summary-backlog.js'
 import { measureSummaryCost } from './summary-cost.js'
 
-// npm run bench [-- --duration 10 --readings 1000000 --skip-reads --skip-dashboard --backlog-only --pending 10000000 --aggregate-only --aggregate-sensors 10 --aggregate-rounds 2]: ingest throughput and latency,
+// npm run bench [-- --duration 10 --readings 1000000 --skip-reads --skip-dashboard --backlog-only --pending 10000000 --aggregate-only --aggregate-sensors 10 --aggregate-rounds 2 --fleet-only]: ingest throughput and latency,
 // what the summary adds to a flush, then read latency over a seeded fleet, against a scratch
 // database on DATABASE_URL's server (or an in-memory embedded PGlite), with the COPY ceiling
 // measured in the same run.
@@ -30,7 +31,9 @@ const { values } = parseArgs({
     'aggregate-sensors': { type: 'string', default: '10' },
     'aggregate-rounds': { type: 'string', default: '2' },
     // --auth-only: only the ABBA cost of per-sensor tokens on the single-reading path.
-    'auth-only': { type: 'boolean', default: false }
+    'auth-only': { type: 'boolean', default: false },
+    // --fleet-only: only the watchdog's fleet evaluation (its time, and its effect on ingest).
+    'fleet-only': { type: 'boolean', default: false }
   }
 })
 const durationS = Number(values.duration)
@@ -48,6 +51,8 @@ try {
     await aggregate()
   } else if (values['auth-only']) {
     await measureAuthCost({ databaseUrl: db.url, log: console.log, durationS: Math.min(durationS, 5), rounds: 3, devices: 1000 })
+  } else if (values['fleet-only']) {
+    await runFleetBench({ databaseUrl: db.url, log: console.log, durationS: Math.min(durationS, 5) })
   } else if (values['backlog-only']) {
     await runBacklogBench({ databaseUrl: db.url, log: console.log, pendingReadings: Number(values.pending), durationS })
   } else {
@@ -78,6 +83,7 @@ try {
       await runBacklogBench({ databaseUrl: db.url, log: console.log, pendingReadings: Number(values.pending), durationS })
       await aggregate()
     }
+    await runFleetBench({ databaseUrl: db.url, log: console.log, durationS: Math.min(durationS, 5) })
     // The live feed's cost on ingest (ABBA) and page speed over 10 million readings (npm run bench:dashboard alone).
     if (!values['skip-dashboard']) await runDashboardBench({ databaseUrl: db.url, log: console.log, durationS: Math.min(durationS, 5) })
   }

@@ -39,7 +39,7 @@ export class Watchdog {
   private fleetReader?: FleetReader
   private fleetDueAt?: number
   /** The last fleet evaluation, for /health. */
-  lastFleet?: { at: number, durationMs: number, sensors?: number, requests?: number, error?: string, ingestError?: string, blocked: boolean }
+  lastFleet?: { at: number, durationMs: number, sensors?: number, requests?: number, error?: string, ingestStalled?: boolean, ingestError?: string, blocked: boolean }
   private readonly nextDueAt = new Map<string, number>()
   private readonly probeAgent = new Agent({ keepAliveTimeout: 1000, keepAliveMaxTimeout: 1000 })
   private readonly stopping = new AbortController()
@@ -247,8 +247,9 @@ export class Watchdog {
       at,
       durationMs: read.durationMs,
       blocked,
-      ...(read.snapshot ? { sensors: read.snapshot.lastSeen.size, requests: read.snapshot.requests } : {}),
+      ...(read.snapshot ? { sensors: read.snapshot.fleetSize, requests: read.snapshot.requests } : {}),
       ...(read.error ? { error: read.error } : {}),
+      ...(read.snapshot?.ingestStalled !== undefined ? { ingestStalled: read.snapshot.ingestStalled } : {}),
       ...(read.snapshot?.ingestError ? { ingestError: read.snapshot.ingestError } : {})
     }
     return evaluateFleet(this.fleet, read.snapshot, { config: fleet, now: this.clock.now(), blocked })
@@ -265,7 +266,7 @@ export class Watchdog {
       rootCauseHold: last?.blocked ?? false,
       graceUntil: this.fleet.graceUntil === undefined ? null : new Date(this.fleet.graceUntil).toISOString(),
       lastError: last?.error ?? null,
-      ingestCheck: last?.ingestError ?? (last?.sensors !== undefined && this.config.fleet!.ingestStallMs > 0 ? 'ok' : null),
+      ingestCheck: last?.ingestError ?? (last?.ingestStalled === undefined ? null : last.ingestStalled ? 'stalled' : 'ok'),
       openIncidents: {
         blackoutSince: open.blackoutSince === undefined ? null : new Date(open.blackoutSince).toISOString(),
         silent: open.silent,

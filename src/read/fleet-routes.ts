@@ -4,11 +4,12 @@ import type { AppConfig } from '../config.js'
 import { cursorParam } from './cursor.js'
 import { FleetRepository, type SensorRanges } from './fleet-repository.js'
 import { FleetService } from './fleet-service.js'
-import { limitParam, MAX_SENSOR_ID, parseParams, variableParam } from './query-params.js'
+import { integerParam, limitParam, MAX_SENSOR_ID, parseParams, variableParam } from './query-params.js'
 
 export const FLEET_DEFAULT_LIMIT = 10_000
 export const FLEET_MAX_LIMIT = 50_000
 export const MAX_SENSOR_RANGES = 100
+export const SILENT_FOR_MAX_S = 10 * 366 * 86_400
 
 const sensorIdOrRange = /^(\d{1,10})(?:-(\d{1,10}))?$/
 
@@ -34,11 +35,19 @@ const sensorsParam = z.string({ error: 'must be given once' }).transform((text, 
   return ranges
 })
 
+/** A finite decimal number, like a reading's value written in a URL. */
+const numberParam = z.string({ error: 'must be given once' })
+  .regex(/^-?\d{1,20}(\.\d{1,20})?([eE][-+]?\d{1,3})?$/, { error: 'must be a finite decimal number' })
+  .transform(Number)
+  .refine(Number.isFinite, { error: 'must be a finite decimal number' })
+
 const booleanParam = z.enum(['true', 'false'], { error: 'must be true or false' }).transform((s) => s === 'true')
 
 const latestQuery = z.strictObject({
   variable: variableParam,
   sensors: sensorsParam.optional(),
+  min: numberParam.optional(),
+  max: numberParam.optional(),
   limit: limitParam(FLEET_DEFAULT_LIMIT, FLEET_MAX_LIMIT),
   cursor: cursorParam(z.strictObject({ sensor_id: z.int().min(-1).max(MAX_SENSOR_ID) })).optional()
 })
@@ -46,6 +55,7 @@ const latestQuery = z.strictObject({
 const lastSeenQuery = z.strictObject({
   per_variable: booleanParam.default(false),
   sensors: sensorsParam.optional(),
+  silent_for: integerParam(0, SILENT_FOR_MAX_S).optional(),
   limit: limitParam(FLEET_DEFAULT_LIMIT, FLEET_MAX_LIMIT),
   cursor: cursorParam(z.union([
     z.strictObject({ sensor_id: z.int().min(-1).max(MAX_SENSOR_ID), variable: variableParam }),
@@ -69,11 +79,11 @@ export default async function fleetRoutes (fastify: FastifyInstance, opts: { con
 
   fastify.get('/fleet/latest', async (request) => {
     const query = parseParams(latestQuery, request.query)
-    return service.latest(query.variable, query.limit, query.sensors, query.cursor)
+    return service.latest(query.variable, query.limit, query.sensors, { min: query.min, max: query.max }, query.cursor)
   })
 
   fastify.get('/fleet/last-seen', async (request) => {
     const query = parseParams(lastSeenQuery, request.query)
-    return service.lastSeen(query.per_variable, query.limit, query.sensors, query.cursor)
+    return service.lastSeen(query.per_variable, query.limit, query.sensors, query.silent_for, query.cursor)
   })
 }

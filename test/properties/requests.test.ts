@@ -71,6 +71,8 @@ const endpoints: EndpointUnderTest[] = [
     requests: get(fc.constant('/fleet/latest'), queryOf({
       variable: variableLike,
       sensors: mostly(fc.constantFrom('1-500,731', '2', '0-2147483647'), integerLike, junk),
+      min: mostly(fc.double({ noNaN: true, noDefaultInfinity: true }).map(String), integerLike, junk),
+      max: mostly(fc.double({ noNaN: true, noDefaultInfinity: true }).map(String), integerLike, junk),
       limit: integerLike,
       cursor: cursorLike({ sensor_id: mostly<unknown>(fc.integer({ min: -1, max: 5 }), fc.integer(), fc.double(), integerLike) })
     }, ['variable']))
@@ -79,6 +81,7 @@ const endpoints: EndpointUnderTest[] = [
     name: 'GET /fleet/last-seen',
     requests: get(fc.constant('/fleet/last-seen'), queryOf({
       per_variable: mostly(fc.constantFrom('true', 'false'), junk),
+      silent_for: integerLike,
       sensors: mostly(fc.constantFrom('1-3', '2,5-9'), integerLike, junk),
       limit: integerLike,
       cursor: cursorLike({ sensor_id: mostly<unknown>(fc.integer({ min: -1, max: 5 }), fc.integer(), integerLike), variable: variableLike })

@@ -57,7 +57,9 @@ t.test('the read queries never scan the readings table sequentially', async (t) 
   await fleet.latest('temperature', 100, 10_001, [[1, 500], [731, 731]])
   await fleet.lastSeen(-1, 10_001, undefined)
   await fleet.lastSeenPerVariable({ sensor_id: -1, variable: '' }, 50_001, undefined)
-  t.equal(plans.length, 4)
+  await fleet.lastSeen(-1, 50_001, undefined, new Date('2024-05-01T00:05:00Z'))
+  await fleet.latest('temperature', -1, 10_001, undefined, { min: 75 })
+  t.equal(plans.length, 6)
   for (const plan of plans) t.same(plan.filter((scan) => scan.endsWith(' on readings')), [], `fleet read touches no readings: ${plan.join(', ')}`)
 
   plans.length = 0

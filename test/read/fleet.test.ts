@@ -54,7 +54,7 @@ t.test('GET /fleet/last-seen answers the newest reading time per sensor, any var
     { sensor: 1, variable: 'humidity', minutesAgo: 2 },
     { sensor: 4, variable: 'humidity', minutesAgo: 12 }
   ])
-  t.same((await get('/fleet/last-seen')).body, { now: iso(0), per_variable: false, sensor_ids: [1, 4], last_seen: [iso(2), iso(12)], next_cursor: null })
+  t.same((await get('/fleet/last-seen')).body, { now: iso(0), per_variable: false, sensors_total: 2, sensor_ids: [1, 4], last_seen: [iso(2), iso(12)], next_cursor: null })
 })
 
 t.test('GET /fleet/last-seen?per_variable=true answers one entry per sensor and variable, paged', async (t) => {
@@ -71,8 +71,28 @@ t.test('GET /fleet/last-seen?per_variable=true answers one entry per sensor and 
   t.same({ ids: second.sensor_ids, variables: second.variables, next: second.next_cursor }, { ids: [4], variables: ['humidity'], next: null })
 })
 
+t.test('GET /fleet/last-seen?silent_for= lists only the entries silent that long, and counts the fleet and its silent sensors', async (t) => {
+  await store([
+    { sensor: 1, variable: 'temperature', minutesAgo: 30 },
+    { sensor: 1, variable: 'humidity', minutesAgo: 2 },
+    { sensor: 4, variable: 'humidity', minutesAgo: 12 },
+    { sensor: 5, variable: 'humidity', minutesAgo: 10 },
+    { sensor: 6, variable: 'humidity', minutesAgo: 1 }
+  ])
+  t.same((await get('/fleet/last-seen?silent_for=600')).body, { now: iso(0), per_variable: false, silent_for: 600, sensors_silent: 2, sensors_total: 4, sensor_ids: [4, 5], last_seen: [iso(12), iso(10)], next_cursor: null })
+  const perVariable = (await get('/fleet/last-seen?silent_for=600&per_variable=true')).body
+  t.same([perVariable.sensor_ids, perVariable.variables, perVariable.sensors_silent], [[1, 4, 5], ['temperature', 'humidity', 'humidity'], 2], 'sensor 1 is silent on temperature only')
+})
+
+t.test('GET /fleet/latest?min=&max= keeps the values within the bounds', async (t) => {
+  await store([1, 2, 3, 4].map((sensor) => ({ sensor, variable: 'temperature', minutesAgo: 1, value: sensor * 25 })))
+  t.same((await get('/fleet/latest?variable=temperature&min=50')).body.sensor_ids, [2, 3, 4])
+  t.same((await get('/fleet/latest?variable=temperature&max=50')).body.sensor_ids, [1, 2])
+  t.same((await get('/fleet/latest?variable=temperature&min=30&max=7.5e1')).body.sensor_ids, [2, 3])
+})
+
 t.test('an empty fleet is empty columns', async (t) => {
-  t.same((await get('/fleet/last-seen')).body, { now: iso(0), per_variable: false, sensor_ids: [], last_seen: [], next_cursor: null })
+  t.same((await get('/fleet/last-seen')).body, { now: iso(0), per_variable: false, sensors_total: 0, sensor_ids: [], last_seen: [], next_cursor: null })
   t.same((await get('/fleet/latest?variable=x')).body.sensor_ids, [])
 })
 
@@ -85,6 +105,9 @@ t.test('bad parameters are a 400 problem naming them', async (t) => {
     ['/fleet/latest?variable=t&sensors=-3', 'sensors'],
     ['/fleet/latest?variable=t&sensors=1-99999999999', 'sensors'],
     ['/fleet/latest?variable=t&limit=50001', 'limit'],
+    ['/fleet/latest?variable=t&min=NaN', 'min'],
+    ['/fleet/latest?variable=t&max=1e999', 'max'],
+    ['/fleet/last-seen?silent_for=-1', 'silent_for'],
     ['/fleet/latest?variable=t&cursor=xyz', 'cursor'],
     ['/fleet/latest?variable=t&extra=1', 'extra'],
     ['/fleet/last-seen?per_variable=yes', 'per_variable'],

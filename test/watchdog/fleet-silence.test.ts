@@ -1,5 +1,7 @@
 import t from 'tap'
 import { freshDatabase } from '../helpers/database.js'
+import { FakeClock } from './helpers/fake-clock.js'
+import { FakeDiscord } from './helpers/fake-discord.js'
 import { fleetEmbeds, range, startFleetApi, startFleetWatchdog, titles } from './helpers/fleet.js'
 
 const MINUTE = 60_000
@@ -124,4 +126,31 @@ t.test('a sensor never seen is never silent, and an empty fleet raises nothing',
   await h.deliver()
   t.same(titles(fleetEmbeds(h)), [])
   t.equal(h.watchdog.lastFleet?.sensors, 0)
+})
+
+t.test('sensors going silent in later evaluations join the SILENT still waiting to be sent: one message', async (t) => {
+  const clock = new FakeClock()
+  const discord = await FakeDiscord.start(t, clock)
+  const api = await startFleetApi(t, db.url, clock)
+  const h = await startFleetWatchdog(t, api, {}, { discord })
+  await api.report(range(1, 10))
+  await h.round()
+  await h.deliver()
+  await h.clock.advance(30_000)
+  await api.report(range(4, 10))
+  for (let i = 0; i < 19; i++) {
+    await api.report(range(5, 10))
+    await h.round()
+  }
+  // Discord fails while 1..3 go silent, and 4 one evaluation later.
+  discord.respondWith(...Array.from({ length: 8 }, () => ({ status: 503 })))
+  for (let i = 0; i < 3; i++) {
+    await api.report(range(5, 10))
+    await h.round()
+  }
+  await h.deliver()
+  const silent = fleetEmbeds(h).filter((e: any) => e.title.startsWith('🔴 SILENT'))
+  t.equal(silent.length, 1, 'one message')
+  t.equal(silent[0].title, '🔴 SILENT: 4 sensors (40% of 10)')
+  t.match(silent[0].description, /`1` .*`2` .*`3` .*`4` /s, 'longest silent first')
 })

@@ -5,11 +5,17 @@ import type { FleetConfig } from '../config.js'
 export interface FleetSnapshot {
   /** The API's clock; when its summary lagged, the older point it counts every reading up to. */
   now: number
-  /** Newest reading time per sensor. */
-  lastSeen: Map<number, number>
-  /** Per variable (silence.per_variable): newest reading time per sensor and variable. */
-  variables?: Array<{ sensorId: number, variable: string, lastSeen: number }>
-  /** Per rule variable: sensor → latest value. */
+  /** Sensors with a reading: the fleet. */
+  fleetSize: number
+  /** Sensors with no reading of any variable for silence.after. */
+  silentSensors: number
+  /** What is silent for silence.after: sensors, or (per_variable) sensor variables, with their newest reading time. */
+  silent: Array<{ sensorId: number, variable?: string, lastSeen: number }>
+  /**
+   * Per rule variable: sensor → latest value, only for the values a rule can act on (above the
+   * lowest clear_below of `above` rules, below the highest clear_above of `below` rules): a
+   * sensor missing here is below (above) them.
+   */
   latest: Map<string, Map<number, { value: number, unit: string }>>
   /** No reading stored fleet-wide for ingest_stall; undefined when not checked or not known. */
   ingestStalled?: boolean
@@ -34,17 +40,21 @@ export class FleetReader {
   constructor (private readonly config: FleetConfig, private readonly dispatcher: Dispatcher) {}
 
   async read (): Promise<FleetSnapshot> {
-    const snapshot: FleetSnapshot = { now: 0, lastSeen: new Map(), latest: new Map(), requests: 0 }
-    const perVariable = this.config.silence.perVariable
-    if (perVariable) snapshot.variables = []
+    const snapshot: FleetSnapshot = { now: 0, fleetSize: 0, silentSensors: 0, silent: [], latest: new Map(), requests: 0 }
+    const { perVariable, afterMs } = this.config.silence
     let cursor: string | undefined
     do {
-      const page = await this.get<LastSeenPage>(snapshot, '/fleet/last-seen', { per_variable: String(perVariable), limit: String(PAGE), ...(cursor ? { cursor } : {}) })
-      if (cursor === undefined) snapshot.now = Date.parse(page.as_of ?? page.now)
+      // Only what is silent travels (whole seconds: the exact cut is made here).
+      const page = await this.get<LastSeenPage>(snapshot, '/fleet/last-seen', { per_variable: String(perVariable), silent_for: String(Math.floor(afterMs / 1000)), limit: String(PAGE), ...(cursor ? { cursor } : {}) })
+      if (cursor === undefined) {
+        snapshot.now = Date.parse(page.as_of ?? page.now)
+        snapshot.fleetSize = page.sensors_total
+        snapshot.silentSensors = page.sensors_silent
+      }
       page.sensor_ids.forEach((id, i) => {
-        const at = Date.parse(page.last_seen[i]!)
-        if (at > (snapshot.lastSeen.get(id) ?? -Infinity)) snapshot.lastSeen.set(id, at)
-        if (perVariable) snapshot.variables!.push({ sensorId: id, variable: page.variables![i]!, lastSeen: at })
+        const lastSeen = Date.parse(page.last_seen[i]!)
+        if (snapshot.now - lastSeen < afterMs) return
+        snapshot.silent.push(perVariable ? { sensorId: id, variable: page.variables![i]!, lastSeen } : { sensorId: id, lastSeen })
       })
       cursor = page.next_cursor ?? undefined
     } while (cursor !== undefined)
@@ -53,10 +63,14 @@ export class FleetReader {
       // One rule on the variable: only its sensors travel.
       const only = this.config.rules.filter((r) => r.variable === variable)
       const sensors = only.length === 1 && only[0]!.sensors ? only[0]!.sensors.map(([lo, hi]) => lo === hi ? String(lo) : `${lo}-${hi}`).join(',') : undefined
+      // Values past every clear level change nothing (not firing, not pending): they stay on the server.
+      const bounds: Record<string, string> = only.every((r) => r.op === 'above')
+        ? { min: String(Math.min(...only.map((r) => r.clear))) }
+        : only.every((r) => r.op === 'below') ? { max: String(Math.max(...only.map((r) => r.clear))) } : {}
       const values = new Map<number, { value: number, unit: string }>()
       let after: string | undefined
       do {
-        const page = await this.get<LatestPage>(snapshot, '/fleet/latest', { variable, limit: String(PAGE), ...(sensors ? { sensors } : {}), ...(after ? { cursor: after } : {}) })
+        const page = await this.get<LatestPage>(snapshot, '/fleet/latest', { variable, limit: String(PAGE), ...bounds, ...(sensors ? { sensors } : {}), ...(after ? { cursor: after } : {}) })
         page.sensor_ids.forEach((id, i) => values.set(id, { value: page.values[i]!, unit: page.units[i]! }))
         after = page.next_cursor ?? undefined
       } while (after !== undefined)
@@ -65,12 +79,11 @@ export class FleetReader {
 
     if (this.config.ingestStallMs > 0) {
       try {
-        const stats = await this.get<IngestStats>(snapshot, '/stats/ingest', {
-          from: new Date(snapshot.now - this.config.ingestStallMs).toISOString(),
-          to: new Date(snapshot.now).toISOString(),
-          bucket: '1m'
-        })
-        snapshot.ingestStalled = stats.buckets.every((b) => b.count === 0)
+        // The API's own last hour, per minute of storage time (its clock stamps what it stores).
+        const stats = await this.get<IngestStats>(snapshot, '/stats/ingest', { bucket: '1m' })
+        const windowStart = Date.parse(stats.to) - this.config.ingestStallMs
+        const recent = stats.buckets.filter((b) => Date.parse(b.start) >= windowStart)
+        snapshot.ingestStalled = recent.length > 0 && recent.every((b) => b.count === 0)
       } catch (err) {
         snapshot.ingestError = (err as Error).message
       }
@@ -111,6 +124,8 @@ export class FleetReader {
 interface LastSeenPage {
   now: string
   as_of?: string
+  sensors_total: number
+  sensors_silent: number
   sensor_ids: number[]
   variables?: string[]
   last_seen: string[]
@@ -125,5 +140,6 @@ interface LatestPage {
 }
 
 interface IngestStats {
+  to: string
   buckets: Array<{ start: string, count: number }>
 }

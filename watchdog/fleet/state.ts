@@ -22,8 +22,9 @@ export interface RuleSensorState {
   /** First evaluation of the current run in which the condition held. */
   pendingSince?: number
   firingSince?: number
-  value: number
-  unit: string
+  /** Undefined: past the clear level (not read: see FleetSnapshot.latest). */
+  value?: number
+  unit?: string
   /** Times it fired or resolved, recent ones only: for flapping. */
   flips: number[]
   flapping?: boolean
@@ -90,7 +91,7 @@ class Outbox {
       group = {
         message: {
           event,
-          fleetSize: this.snapshot.lastSeen.size,
+          fleetSize: this.snapshot.fleetSize,
           entries: [],
           silenceAfterMs: this.context.config.silence.afterMs,
           ...(this.context.config.dashboardUrl ? { dashboardUrl: this.context.config.dashboardUrl } : {}),
@@ -128,10 +129,9 @@ function evaluateSilence (state: FleetState, snapshot: FleetSnapshot, context: F
   const { config, now } = context
   const { afterMs, retireAfterMs } = config.silence
   const apiNow = snapshot.now
-  const fleetSize = snapshot.lastSeen.size
+  const fleetSize = snapshot.fleetSize
   const inGrace = state.graceUntil !== undefined
-  let silentSensors = 0
-  for (const at of snapshot.lastSeen.values()) if (apiNow - at >= afterMs) silentSensors++
+  const silentSensors = snapshot.silentSensors
 
   const stalled = snapshot.ingestStalled === true
   const blackoutNow = fleetSize > 0 && (silentSensors / fleetSize >= config.blackoutShare || stalled)
@@ -157,31 +157,25 @@ function evaluateSilence (state: FleetState, snapshot: FleetSnapshot, context: F
     return
   }
 
-  const current: Array<{ sensorId: number, variable?: string, lastSeen: number }> = config.silence.perVariable
-    ? snapshot.variables ?? []
-    : [...snapshot.lastSeen].map(([sensorId, lastSeen]) => ({ sensorId, lastSeen }))
   const extra = afterBlackout ? { afterBlackout: true } : {}
-  const seen = new Set<string>()
-  for (const entry of current) {
+  const silentNow = new Set<string>()
+  for (const entry of snapshot.silent) {
     const key = entryKey(entry)
-    seen.add(key)
-    const silentFor = apiNow - entry.lastSeen
+    silentNow.add(key)
     const open = state.silent[key]
     if (open) {
-      if (silentFor < afterMs) {
-        // A reading landed: whatever moment it landed at, the incident closes.
-        delete state.silent[key]
-        out.add('fleet:back', 'back', [{ ...strip(entry), durationMs: Math.max(0, entry.lastSeen - open.lastSeen) }], extra)
-      } else {
-        open.lastSeen = Math.max(open.lastSeen, entry.lastSeen)
-      }
-    } else if (silentFor >= afterMs && !inGrace) {
+      open.lastSeen = Math.max(open.lastSeen, entry.lastSeen)
+    } else if (!inGrace) {
       state.silent[key] = { ...strip(entry), lastSeen: entry.lastSeen, openedAt: now }
-      out.add('fleet:silent', 'silent', [{ ...strip(entry), lastSeen: entry.lastSeen, durationMs: silentFor }], extra, { ping: true })
+      out.add('fleet:silent', 'silent', [{ ...strip(entry), lastSeen: entry.lastSeen, durationMs: apiNow - entry.lastSeen }], extra, { ping: true })
     }
   }
-  // A sensor gone from the summary (its readings deleted) is no longer watched.
-  for (const key of Object.keys(state.silent)) if (!seen.has(key)) delete state.silent[key]
+  for (const [key, open] of Object.entries(state.silent)) {
+    if (silentNow.has(key)) continue
+    // A reading landed since the last evaluation: whatever moment it landed at, the incident closes.
+    delete state.silent[key]
+    out.add('fleet:back', 'back', [{ ...strip(open), durationMs: Math.max(0, apiNow - open.lastSeen) }], extra)
+  }
 
   const active = Object.values(state.silent).filter((s) => apiNow - s.lastSeen <= retireAfterMs)
   if (active.length === 0) {
@@ -206,18 +200,22 @@ function evaluateRule (state: FleetState, rule: FleetRule, snapshot: FleetSnapsh
   const stableMs = config.flapping.stableChecks * config.intervalMs
   const key = (event: string) => `fleet:rule:${rule.name}:${event}`
 
-  for (const id of Object.keys(ruleState.sensors)) {
-    if (!values.has(Number(id)) || !inRule(rule, Number(id))) delete ruleState.sensors[id]
-  }
-  for (const [sensorId, { value, unit }] of values) {
-    if (!inRule(rule, sensorId)) continue
-    const holds = rule.op === 'above' ? value > rule.threshold : value < rule.threshold
-    const cleared = rule.op === 'above' ? value < rule.clear : value > rule.clear
-    const s = ruleState.sensors[sensorId] ??= { value, unit, flips: [] }
+  // A sensor with no value here is past every clear level (see FleetSnapshot.latest): cleared.
+  const ids = new Set([...values.keys(), ...Object.keys(ruleState.sensors).map(Number)])
+  for (const sensorId of ids) {
+    if (!inRule(rule, sensorId)) {
+      delete ruleState.sensors[sensorId]
+      continue
+    }
+    const { value, unit } = values.get(sensorId) ?? { value: undefined, unit: undefined }
+    const holds = value !== undefined && (rule.op === 'above' ? value > rule.threshold : value < rule.threshold)
+    const cleared = value === undefined || (rule.op === 'above' ? value < rule.clear : value > rule.clear)
+    if (!holds && cleared && ruleState.sensors[sensorId] === undefined) continue
+    const s = ruleState.sensors[sensorId] ??= { flips: [] }
     s.value = value
     s.unit = unit
     s.flips = s.flips.filter((at) => now - at < Math.max(flapWindowMs, stableMs))
-    const entry: FleetEntry = { sensorId, value, unit }
+    const entry: FleetEntry = value === undefined ? { sensorId } : { sensorId, value, unit }
     let flipped: 'fired' | 'resolved' | undefined
     if (s.firingSince === undefined) {
       if (holds) {
@@ -266,7 +264,7 @@ function evaluateRule (state: FleetState, rule: FleetRule, snapshot: FleetSnapsh
     const reminder = ruleState.reminder
     reminder.remindersSent++
     reminder.nextReminderAt = now + reminderDelay(config.reminder, reminder.remindersSent)
-    out.add(key('still-firing'), 'still-firing', firing.map(([id, s]) => ({ sensorId: Number(id), value: s.value, unit: s.unit, durationMs: now - s.firingSince! })), info, { since: reminder.openedAt })
+    out.add(key('still-firing'), 'still-firing', firing.map(([id, s]) => ({ sensorId: Number(id), ...(s.value === undefined ? {} : { value: s.value, unit: s.unit }), durationMs: now - s.firingSince! })), info, { since: reminder.openedAt })
   }
 }
 
