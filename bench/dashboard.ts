@@ -67,6 +67,8 @@ async function followAsFleetPage (t: Cleanups, origin: string, reads: { n: numbe
  */
 export async function measureFeedCost (opts: FeedCostOptions): Promise<AbbaResult> {
   const pool = new pg.Pool({ connectionString: opts.databaseUrl, max: 1 })
+  // Its last client may still be closing when the scratch database is dropped (WITH FORCE).
+  pool.on('error', () => {})
   const cleanups = new Cleanups()
   try {
     await seed(pool, 20_000, 10_000)
@@ -149,6 +151,8 @@ async function markMs (page: Page, name: string): Promise<number | undefined> {
  */
 export async function measurePageSpeed (opts: PageSpeedOptions): Promise<PageSpeed> {
   const pool = new pg.Pool({ connectionString: opts.databaseUrl, max: 1 })
+  // Its last client may still be closing when the scratch database is dropped (WITH FORCE).
+  pool.on('error', () => {})
   const cleanups = new Cleanups()
   try {
     const perPair = Math.max(1, Math.floor(opts.readings / opts.sensors / 2))
