@@ -24,10 +24,10 @@ async function stop (child: ChildProcess): Promise<void> {
  * The API in its own process (as deployed), so the load generator does not share its event loop;
  * resolves once /ready answers 200.
  */
-export async function startApiProcess (databaseUrl: string): Promise<ApiProcess> {
+export async function startApiProcess (databaseUrl: string, env: Record<string, string> = {}): Promise<ApiProcess> {
   const port = await getPort({ host: '127.0.0.1' })
   const child = spawn(process.execPath, ['--max-semi-space-size=32', '--import', 'tsx', join(packageRoot, 'src/server.ts')], {
-    env: { ...process.env, DATABASE_URL: databaseUrl, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn', READ_TOKENS: '', INGEST_TOKENS: '' },
+    env: { ...process.env, DATABASE_URL: databaseUrl, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn', READ_TOKENS: '', INGEST_TOKENS: '', ...env },
     stdio: ['ignore', 'inherit', 'inherit']
   })
   const url = `http://127.0.0.1:${port}`

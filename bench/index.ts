@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util'
 import { startApiProcess } from './api-process.js'
+import { measureAuthCost } from './auth-cost.js'
 import { benchDatabase } from './database.js'
 import { runDashboardBench } from './dashboard.js'
 import { runAggregateBench } from './aggregate.js'
@@ -26,7 +27,9 @@ const { values } = parseArgs({
     'partitions-only': { type: 'boolean', default: false },
     // --aggregate-only: only the aggregated reads, /stats/ingest while ingesting, and the rollups' cost (ABBA).
     'aggregate-only': { type: 'boolean', default: false },
-    'aggregate-sensors': { type: 'string', default: '10' }
+    'aggregate-sensors': { type: 'string', default: '10' },
+    // --auth-only: only the ABBA cost of per-sensor tokens on the single-reading path.
+    'auth-only': { type: 'boolean', default: false }
   }
 })
 const durationS = Number(values.duration)
@@ -42,6 +45,8 @@ try {
     await runPartitionBench({ databaseUrl: db.url, log: console.log, durationS })
   } else if (values['aggregate-only']) {
     await aggregate()
+  } else if (values['auth-only']) {
+    await measureAuthCost({ databaseUrl: db.url, log: console.log, durationS: Math.min(durationS, 5), rounds: 3, devices: 1000 })
   } else if (values['backlog-only']) {
     await runBacklogBench({ databaseUrl: db.url, log: console.log, pendingReadings: Number(values.pending), durationS })
   } else {
@@ -55,6 +60,7 @@ try {
         `p50 ${r.p50Ms} ms, p99 ${r.p99Ms} ms, ${(r.readingsPerS / ceiling * 100).toFixed(1)}% of COPY, ` +
         `non-2xx ${r.non2xx}, errors ${r.errors}`)
     }
+    await measureAuthCost({ databaseUrl: db.url, log: console.log, durationS: Math.min(durationS, 5), rounds: 3, devices: 1000 })
     // The summary's share of a flush, in PostgreSQL alone: (b)'s flushes hold about four 1,000-sensor
     // batches, (a)'s about two dozen single readings.
     for (const [pairs, perPair] of [[1000, 4], [25, 1]] as const) {

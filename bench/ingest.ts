@@ -36,7 +36,7 @@ function readingFactory (sensorBase: number) {
   }
 }
 
-export async function drive (name: string, origin: string, opts: { connections: number, durationS: number, batch: number, sensorBase: number }): Promise<IngestResult> {
+export async function drive (name: string, origin: string, opts: { connections: number, durationS: number, batch: number, sensorBase: number, headers?: Record<string, string> }): Promise<IngestResult> {
   const next = readingFactory(opts.sensorBase)
   const body = opts.batch === 1
     ? () => next()
@@ -46,7 +46,7 @@ export async function drive (name: string, origin: string, opts: { connections: 
     connections: opts.connections,
     duration: opts.durationS,
     method: 'POST',
-    headers: { 'content-type': 'application/json' },
+    headers: { 'content-type': 'application/json', ...opts.headers },
     requests: [{ setupRequest: (req) => ({ ...req, body: body() }) }]
   })
   return {

@@ -9,6 +9,8 @@ import lifecycle from './plugins/lifecycle.js'
 import metrics from './metrics/plugin.js'
 import partitions from './plugins/partitions.js'
 import problemErrors, { frameworkErrors } from './plugins/problem-errors.js'
+import bodyParsers from './plugins/body-parsers.js'
+import clientErrors, { clientErrorHandler } from './plugins/client-errors.js'
 import readRoutes from './read/routes.js'
 import summary from './plugins/summary.js'
 import writer from './plugins/writer.js'
@@ -33,10 +35,15 @@ export async function buildApp (config: AppConfig, options: BuildOptions = {}): 
     // failed requests are logged by the error handler, and /metrics counts the rest.
     logController: new LogController({ disableRequestLogging: true }),
     return503OnClosing: true,
-    frameworkErrors
+    frameworkErrors,
+    // Slow clients: a request must arrive whole in time; Node checks every connection on this interval.
+    requestTimeout: config.requestTimeoutMs,
+    http: { headersTimeout: config.headersTimeoutMs, requireHostHeader: false, connectionsCheckingInterval: Math.min(1000, config.headersTimeoutMs) },
+    clientErrorHandler
   })
 
   await app.register(problemErrors)
+  await app.register(clientErrors)
   await app.register(lifecycle)
   await app.register(db, { config })
   await app.register(writer, { config })
@@ -46,6 +53,7 @@ export async function buildApp (config: AppConfig, options: BuildOptions = {}): 
   // Request bodies only: `Content-Encoding: gzip` (or deflate, br) is inflated before parsing,
   // and BODY_LIMIT applies to the inflated size.
   await app.register(compress, { globalCompression: false })
+  await app.register(bodyParsers, { config })
 
   await app.register(healthRoutes, { config })
   await app.register(ingestRoutes, { config })

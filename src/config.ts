@@ -1,5 +1,7 @@
+import { readFileSync } from 'node:fs'
 import { hostname } from 'node:os'
 import { z } from 'zod'
+import { parseTokenGrants, TokenFormatError, type TokenGrant, type TokenSpec } from './auth/token-grants.js'
 
 const int = (min: number, max: number) =>
   z.coerce
@@ -7,10 +9,6 @@ const int = (min: number, max: number) =>
     .int({ error: `expected a whole number from ${min} to ${max}` })
     .min(min, { error: `expected a whole number from ${min} to ${max}` })
     .max(max, { error: `expected a whole number from ${min} to ${max}` })
-
-const tokenList = z
-  .string()
-  .transform((s) => s.split(',').map((t) => t.trim()).filter((t) => t.length > 0))
 
 /** A postgres:// or postgresql:// URL (shared with the watchdog's config). */
 export const postgresUrl = z
@@ -39,8 +37,11 @@ export const envSchema = z.object({
   READY_DRAIN_DELAY_S: int(0, 3600).default(0),
   KEEP_ALIVE_TIMEOUT_S: int(1, 3600).default(75),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-  INGEST_TOKENS: tokenList.default([]),
-  READ_TOKENS: tokenList.default([]),
+  // Parsed in loadConfig (parseTokenGrants), whose messages never repeat a token.
+  INGEST_TOKENS: z.string().optional(),
+  INGEST_TOKENS_FILE: z.string().optional(),
+  READ_TOKENS: z.string().optional(),
+  READ_TOKENS_FILE: z.string().optional(),
   SILENT_CACHE_MS: int(0, 60_000).default(1000),
   SUMMARY_FOLD_INTERVAL_MS: int(0, 3_600_000).default(1000),
   SUMMARY_FOLD_CHUNK_DELTAS: int(1, 100_000).default(1000),
@@ -49,7 +50,11 @@ export const envSchema = z.object({
   INSTANCE_ID: z.string().min(1).default(hostname()),
   // Time partitions of readings (docs/design/partitions.md): width as hours or days, e.g. 6h, 1d, 7d.
   PARTITION_INTERVAL: z.string().regex(/^[1-9][0-9]{0,3}[hd]$/, { error: 'expected hours or days, like 6h, 1d or 7d' }).default('1d'),
-  RETENTION_DAYS: int(1, 100_000).optional()
+  RETENTION_DAYS: int(1, 100_000).optional(),
+  // Slow and hostile clients (docs/api.md).
+  HEADERS_TIMEOUT_S: int(1, 3600).default(10),
+  REQUEST_TIMEOUT_S: int(1, 3600).default(30),
+  INFLIGHT_BODY_LIMIT: int(1024, 64 * 1024 ** 3).default(256 * 1024 * 1024)
 })
 
 export interface AppConfig {
@@ -72,8 +77,10 @@ export interface AppConfig {
   readyDrainDelayS: number
   keepAliveTimeoutS: number
   logLevel: string
-  ingestTokens: string[]
-  readTokens: string[]
+  /** Ingest tokens and the sensors each may write (a bare string: every sensor). */
+  ingestTokens: TokenSpec[]
+  /** Read tokens; reads are fleet-wide. */
+  readTokens: TokenSpec[]
   /** How long a GET /sensors/silent answer is reused (0: never). */
   silentCacheMs: number
   /** How often this replica folds summary deltas into the summary (0: only when reads ask). */
@@ -89,10 +96,38 @@ export interface AppConfig {
   partitionIntervalS: number
   /** Partitions entirely older than this many days are dropped; undefined keeps everything. */
   retentionDays?: number
+  /** A request whose headers have not all arrived by then is answered 408 and closed. */
+  headersTimeoutMs: number
+  /** Likewise for the whole request, body included; at least headersTimeoutMs. */
+  requestTimeoutMs: number
+  /** Bytes all request bodies in flight may hold at once, after decompression; beyond it 503. */
+  inflightBodyLimit: number
+  /** Test seam: the clock GET /fleet/* answers with as `now` (default Date.now). */
+  now?: () => number
 }
 
 export class ConfigError extends Error {
   override name = 'ConfigError'
+}
+
+/** A token list from `name` or from the file `${name}_FILE` names (one entry per line), not both. */
+function tokensFrom (name: string, value: string | undefined, file: string | undefined): TokenGrant[] {
+  if (value !== undefined && file !== undefined) throw new ConfigError(`Invalid configuration: set ${name} or ${name}_FILE, not both`)
+  let text = value ?? ''
+  if (file !== undefined) {
+    try {
+      text = readFileSync(file, 'utf8')
+    } catch (err) {
+      throw new ConfigError(`Invalid configuration: ${name}_FILE=${JSON.stringify(file)}: ${(err as Error).message}`)
+    }
+  }
+  try {
+    return parseTokenGrants(text)
+  } catch (err) {
+    // The value itself is never repeated: it holds secrets.
+    if (err instanceof TokenFormatError) throw new ConfigError(`Invalid configuration: ${file === undefined ? name : `${name}_FILE`}: ${err.message}`)
+    throw err
+  }
 }
 
 /** Reads and validates the environment; throws a ConfigError naming every bad variable. */
@@ -113,6 +148,14 @@ export function loadConfig (env: NodeJS.ProcessEnv = process.env): AppConfig {
       `Invalid configuration: WRITE_CONCURRENCY=${e.WRITE_CONCURRENCY} must be below DB_POOL_MAX=${e.DB_POOL_MAX} so reads and health checks keep a connection`
     )
   }
+  if (e.HEADERS_TIMEOUT_S > e.REQUEST_TIMEOUT_S) {
+    throw new ConfigError(`Invalid configuration: HEADERS_TIMEOUT_S=${e.HEADERS_TIMEOUT_S} must not exceed REQUEST_TIMEOUT_S=${e.REQUEST_TIMEOUT_S}`)
+  }
+  const ingestTokens = tokensFrom('INGEST_TOKENS', e.INGEST_TOKENS, e.INGEST_TOKENS_FILE)
+  const readTokens = tokensFrom('READ_TOKENS', e.READ_TOKENS, e.READ_TOKENS_FILE)
+  if (readTokens.some((g) => !g.sensors.isAll)) {
+    throw new ConfigError('Invalid configuration: READ_TOKENS: read tokens read the whole fleet; give them no scope (or *)')
+  }
   return {
     port: e.PORT,
     host: e.HOST,
@@ -132,8 +175,8 @@ export function loadConfig (env: NodeJS.ProcessEnv = process.env): AppConfig {
     readyDrainDelayS: e.READY_DRAIN_DELAY_S,
     keepAliveTimeoutS: e.KEEP_ALIVE_TIMEOUT_S,
     logLevel: e.LOG_LEVEL,
-    ingestTokens: e.INGEST_TOKENS,
-    readTokens: e.READ_TOKENS,
+    ingestTokens,
+    readTokens,
     silentCacheMs: e.SILENT_CACHE_MS,
     summaryFoldIntervalMs: e.SUMMARY_FOLD_INTERVAL_MS,
     summaryFoldChunkDeltas: e.SUMMARY_FOLD_CHUNK_DELTAS,
@@ -141,6 +184,9 @@ export function loadConfig (env: NodeJS.ProcessEnv = process.env): AppConfig {
     summaryReadWaitMs: e.SUMMARY_READ_WAIT_MS,
     instanceId: e.INSTANCE_ID,
     partitionIntervalS: Number(e.PARTITION_INTERVAL.slice(0, -1)) * (e.PARTITION_INTERVAL.endsWith('d') ? 86_400 : 3600),
-    retentionDays: e.RETENTION_DAYS
+    retentionDays: e.RETENTION_DAYS,
+    headersTimeoutMs: e.HEADERS_TIMEOUT_S * 1000,
+    requestTimeoutMs: e.REQUEST_TIMEOUT_S * 1000,
+    inflightBodyLimit: e.INFLIGHT_BODY_LIMIT
   }
 }

@@ -1,4 +1,6 @@
+import { join } from 'node:path'
 import t from 'tap'
+import type { TokenGrant } from '../src/auth/token-grants.js'
 import { ConfigError, loadConfig } from '../src/config.js'
 
 t.test('defaults apply when the environment is empty', async (t) => {
@@ -27,8 +29,43 @@ t.test('an empty variable counts as unset', async (t) => {
   t.equal(loadConfig({ PORT: '' }).port, 3000)
 })
 
-t.test('tokens are a comma-separated list', async (t) => {
-  t.same(loadConfig({ INGEST_TOKENS: 'a, b,,c' }).ingestTokens, ['a', 'b', 'c'])
+const tokensOf = (config: { ingestTokens: unknown[] }) =>
+  config.ingestTokens.map((g) => { const { token, sensors } = g as TokenGrant; return `${token}:${sensors.toString()}` })
+
+t.test('a plain comma-separated token list still means fleet-wide tokens', async (t) => {
+  t.same(tokensOf(loadConfig({ INGEST_TOKENS: 'a, b,,c' })), ['a:*', 'b:*', 'c:*'])
+})
+
+t.test('ingest tokens carry sensor scopes: ids and ranges, entries separated by ;', async (t) => {
+  t.same(tokensOf(loadConfig({ INGEST_TOKENS: 'tokA:1-500,731;tokB:*; tokC : 9, 3-4 ' })), ['tokA:1-500,731', 'tokB:*', 'tokC:3-4,9'])
+})
+
+t.test('INGEST_TOKENS_FILE holds one entry per line, with comments and blank lines', async (t) => {
+  const dir = t.testdir({ tokens: '# gateways\ngw1:1-100\n\ngw2:101-200,5000\nadmin\n' })
+  t.same(tokensOf(loadConfig({ INGEST_TOKENS_FILE: join(dir, 'tokens') })), ['gw1:1-100', 'gw2:101-200,5000', 'admin:*'])
+})
+
+t.test('READ_TOKENS_FILE is read like INGEST_TOKENS_FILE', async (t) => {
+  const dir = t.testdir({ tokens: 'r1\nr2:*\n' })
+  t.same(loadConfig({ READ_TOKENS_FILE: join(dir, 'tokens') }).readTokens.map((g) => (g as TokenGrant).token), ['r1', 'r2'])
+})
+
+t.test('bad token lists stop start-up without repeating the secret', async (t) => {
+  const bad = [
+    { INGEST_TOKENS: 's3cret:1-x' },
+    { INGEST_TOKENS: 's3cret:5-1' },
+    { INGEST_TOKENS: 's3cret:1,,2' },
+    { INGEST_TOKENS: 's3cret:2147483648' },
+    { INGEST_TOKENS: 's3cret:1;s3cret:2' },
+    { INGEST_TOKENS: 'a b:1' },
+    { READ_TOKENS: 's3cret:1-5' },
+    { INGEST_TOKENS: 's3cret', INGEST_TOKENS_FILE: '/nonexistent' },
+    { INGEST_TOKENS_FILE: '/nonexistent/s3cret-file' }
+  ]
+  for (const env of bad) {
+    const err = t.throws(() => loadConfig(env), { name: 'ConfigError' }, JSON.stringify(env)) as ConfigError
+    t.notMatch(err.message, /s3cret[^-]/, `${JSON.stringify(env)}: ${err.message}`)
+  }
 })
 
 t.test('write concurrency must leave the pool a spare connection', async (t) => {

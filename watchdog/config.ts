@@ -72,6 +72,43 @@ const postgresTarget = z.strictObject({
   ...targetCommon
 })
 
+/** Fleet rules name sensors by id or inclusive range: `731` or `"1-500"`. */
+const sensorSelector = z.union([
+  count(0, 2147483647),
+  z.string().regex(/^\d{1,10}-\d{1,10}$/, { error: 'expected a sensor id or a range like "1-500"' })
+    .refine((s) => { const [lo, hi] = s.split('-').map(Number); return lo! <= hi! && hi! <= 2147483647 }, { error: 'expected a range low-high of sensor ids' })
+], { error: 'expected a sensor id or a range like "1-500"' })
+
+const fleetRuleSchema = z.strictObject({
+  name,
+  variable: z.string().min(1).max(100),
+  above: z.number().optional(),
+  below: z.number().optional(),
+  for: durationOf(0).optional(),
+  clear_below: z.number().optional(),
+  clear_above: z.number().optional(),
+  sensors: z.array(sensorSelector).min(1).max(100).optional()
+})
+
+const fleetSchema = z.strictObject({
+  api_url: httpUrl,
+  read_token: z.string().optional(),
+  interval: duration.optional(),
+  timeout: duration.optional(),
+  silence: z.strictObject({
+    after: duration.optional(),
+    retire_after: duration.optional(),
+    per_variable: z.boolean().optional()
+  }).optional(),
+  blackout_share: z.number().gt(0, { error: 'expected a share above 0 and at most 1' }).max(1, { error: 'expected a share above 0 and at most 1' }).optional(),
+  ingest_stall: durationOf(0).optional(),
+  depends_on: z.array(name).optional(),
+  rules: z.array(fleetRuleSchema).optional(),
+  dashboard_url: httpUrl.optional(),
+  reminder: reminderSchema.optional(),
+  flapping: flappingSchema.optional()
+})
+
 const fileSchema = z.strictObject({
   discord: z.strictObject({
     webhook_url: z.string({ error: 'required (or set DISCORD_WEBHOOK_URL)' }).refine((s) => {
@@ -85,6 +122,7 @@ const fileSchema = z.strictObject({
   }),
   defaults: z.strictObject(checkSettings).optional(),
   targets: z.array(z.discriminatedUnion('type', [httpTarget, postgresTarget], { error: 'expected type "http" or "postgres"' })).min(1, { error: 'at least one target is required' }),
+  fleet: fleetSchema.optional(),
   state_file: z.string().min(1).optional(),
   port: count(0, 65535).optional(),
   host: z.string().min(1).optional(),
@@ -126,9 +164,39 @@ export interface DiscordConfig {
   maxBackoffMs: number
 }
 
+/** A limit on one variable's latest value; `clear` is where a firing rule resolves (hysteresis). */
+export interface FleetRule {
+  name: string
+  variable: string
+  op: 'above' | 'below'
+  threshold: number
+  clear: number
+  forMs: number
+  /** Inclusive id ranges; undefined: every sensor. */
+  sensors?: Array<[number, number]>
+}
+
+export interface FleetConfig {
+  apiUrl: string
+  readToken?: string
+  intervalMs: number
+  timeoutMs: number
+  silence: { afterMs: number, retireAfterMs: number, perVariable: boolean }
+  blackoutShare: number
+  /** No reading stored fleet-wide for this long is a blackout (0: not checked). */
+  ingestStallMs: number
+  /** Targets whose outage suspends silence alarms (root cause first); default every target. */
+  dependsOn: string[]
+  rules: FleetRule[]
+  dashboardUrl?: string
+  reminder: ReminderPolicy
+  flapping: FlappingPolicy
+}
+
 export interface WatchdogConfig {
   discord: DiscordConfig
   targets: TargetConfig[]
+  fleet?: FleetConfig
   stateFile: string
   port: number
   host: string
@@ -263,6 +331,7 @@ function resolve (file: FileConfig): WatchdogConfig {
       if (dependency === target.name) problems.push(`targets[${i}].depends_on[${j}]: a target cannot depend on itself`)
     })
   })
+  const fleet = file.fleet === undefined ? undefined : resolveFleet(file.fleet, defaults, names, problems)
   if (problems.length > 0) throw new WatchdogConfigError(`Invalid watchdog config: ${problems.join('; ')}`)
   return {
     discord: {
@@ -274,11 +343,77 @@ function resolve (file: FileConfig): WatchdogConfig {
       maxBackoffMs: file.discord.max_backoff ?? DEFAULTS.maxBackoffMs
     },
     targets,
+    ...(fleet ? { fleet } : {}),
     stateFile: file.state_file ?? DEFAULTS.stateFile,
     port: file.port ?? DEFAULTS.port,
     host: file.host ?? DEFAULTS.host,
     heartbeatUrl: file.heartbeat_url,
     logLevel: file.log_level ?? 'info'
+  }
+}
+
+export const FLEET_DEFAULTS = {
+  intervalMs: 30_000,
+  timeoutMs: 10_000,
+  afterMs: 10 * 60_000,
+  retireAfterMs: 7 * 86_400_000,
+  blackoutShare: 0.5,
+  ingestStallMs: 2 * 60_000
+} as const
+
+function resolveFleet (fleet: NonNullable<FileConfig['fleet']>, defaults: NonNullable<FileConfig['defaults']>, targetNames: Set<string>, problems: string[]): FleetConfig {
+  const intervalMs = fleet.interval ?? FLEET_DEFAULTS.intervalMs
+  const timeoutMs = fleet.timeout ?? Math.min(FLEET_DEFAULTS.timeoutMs, Math.max(1, intervalMs - 1))
+  if (timeoutMs >= intervalMs) problems.push(`fleet.timeout: ${timeoutMs} ms must be below the interval (${intervalMs} ms)`)
+  const afterMs = fleet.silence?.after ?? FLEET_DEFAULTS.afterMs
+  const retireAfterMs = fleet.silence?.retire_after ?? FLEET_DEFAULTS.retireAfterMs
+  if (retireAfterMs <= afterMs) problems.push('fleet.silence.retire_after: must be longer than silence.after')
+  const ingestStallMs = fleet.ingest_stall ?? FLEET_DEFAULTS.ingestStallMs
+  if (ingestStallMs !== 0 && ingestStallMs < 60_000) problems.push('fleet.ingest_stall: at least 1m (ingest is counted per minute), or 0s to not check it')
+  const dependsOn = fleet.depends_on ?? [...targetNames]
+  dependsOn.forEach((dependency, j) => {
+    if (!targetNames.has(dependency)) problems.push(`fleet.depends_on[${j}]: no target is named "${dependency}"`)
+  })
+  const ruleNames = new Set<string>()
+  const rules = (fleet.rules ?? []).flatMap((rule, i): FleetRule[] => {
+    const field = `fleet.rules[${i}]`
+    if (ruleNames.has(rule.name)) problems.push(`${field}.name: "${rule.name}" is used by another rule`)
+    ruleNames.add(rule.name)
+    if ((rule.above === undefined) === (rule.below === undefined)) {
+      problems.push(`${field}: set exactly one of "above" and "below"`)
+      return []
+    }
+    const op = rule.above !== undefined ? 'above' : 'below'
+    const threshold = (rule.above ?? rule.below)!
+    if (op === 'above' && rule.clear_above !== undefined) problems.push(`${field}.clear_above: goes with "below"; an "above" rule clears below clear_below`)
+    if (op === 'below' && rule.clear_below !== undefined) problems.push(`${field}.clear_below: goes with "above"; a "below" rule clears above clear_above`)
+    const clear = (op === 'above' ? rule.clear_below : rule.clear_above) ?? threshold
+    if (op === 'above' ? clear > threshold : clear < threshold) problems.push(`${field}.clear_${op === 'above' ? 'below' : 'above'}: must not be ${op} the threshold (${threshold})`)
+    return [{
+      name: rule.name,
+      variable: rule.variable,
+      op,
+      threshold,
+      clear,
+      forMs: rule.for ?? 0,
+      ...(rule.sensors ? { sensors: rule.sensors.map((s): [number, number] => typeof s === 'number' ? [s, s] : s.split('-').map(Number) as [number, number]) } : {})
+    }]
+  })
+  const flapping = { ...DEFAULTS.flapping, ...definedOnly({ window: defaults.flapping?.window, threshold: defaults.flapping?.threshold, stableChecks: defaults.flapping?.stable_checks }), ...definedOnly({ window: fleet.flapping?.window, threshold: fleet.flapping?.threshold, stableChecks: fleet.flapping?.stable_checks }) }
+  if (flapping.threshold >= flapping.window) problems.push(`fleet.flapping.threshold: must be below flapping.window (${flapping.window})`)
+  return {
+    apiUrl: fleet.api_url,
+    ...(fleet.read_token ? { readToken: fleet.read_token } : {}),
+    intervalMs,
+    timeoutMs,
+    silence: { afterMs, retireAfterMs, perVariable: fleet.silence?.per_variable ?? false },
+    blackoutShare: fleet.blackout_share ?? FLEET_DEFAULTS.blackoutShare,
+    ingestStallMs,
+    dependsOn,
+    rules,
+    ...(fleet.dashboard_url ? { dashboardUrl: fleet.dashboard_url.replace(/\/+$/, '') } : {}),
+    reminder: { ...DEFAULTS.reminder, ...definedOnly({ firstMs: defaults.reminder?.first, factor: defaults.reminder?.factor, maxMs: defaults.reminder?.max }), ...definedOnly({ firstMs: fleet.reminder?.first, factor: fleet.reminder?.factor, maxMs: fleet.reminder?.max }) },
+    flapping
   }
 }
 

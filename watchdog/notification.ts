@@ -1,6 +1,7 @@
+import type { FleetMessage } from './fleet/message.js'
 import type { CheckStatus } from './probes/result.js'
 
-export type NotificationKind = 'down' | 'reminder' | 'resolved' | 'degraded' | 'flapping' | 'started'
+export type NotificationKind = 'down' | 'reminder' | 'resolved' | 'degraded' | 'flapping' | 'started' | 'fleet'
 
 /** How one target looks in a message. */
 export interface TargetSummary {
@@ -42,4 +43,6 @@ export interface Notification {
   onlyIfQueued?: boolean
   /** Free text (the "watchdog started" message). */
   text?: string
+  /** Kind "fleet": sensors gone silent or back, a rule firing or resolved, a fleet blackout. */
+  fleet?: FleetMessage
 }

@@ -1,6 +1,7 @@
 import { mkdir, open, readFile, rename } from 'node:fs/promises'
 import { dirname } from 'node:path'
 import type { Logger } from 'pino'
+import type { FleetState } from './fleet/state.js'
 import type { Notification } from './notification.js'
 import type { ServiceState } from './service-state.js'
 import type { TargetState } from './target-state.js'
@@ -13,6 +14,8 @@ export interface PersistedState {
   services: Record<string, ServiceState>
   /** Notifications Discord has not confirmed yet, oldest first. */
   unsent: Notification[]
+  /** Open sensor incidents and pending rules (absent before fleet alarms were configured). */
+  fleet?: FleetState
 }
 
 /**

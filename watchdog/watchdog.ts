@@ -3,6 +3,8 @@ import { Agent, request } from 'undici'
 import { sleep, systemClock, type Clock } from './clock.js'
 import type { TargetConfig, WatchdogConfig } from './config.js'
 import { WebhookSender } from './discord/sender.js'
+import { FleetReader, type FleetSnapshot } from './fleet/reader.js'
+import { evaluateFleet, initialFleetState, openFleetIncidents, type FleetState } from './fleet/state.js'
 import type { Notification } from './notification.js'
 import { probeHttp } from './probes/http.js'
 import { probePostgres } from './probes/postgres.js'
@@ -33,6 +35,11 @@ export class Watchdog {
   sender!: WebhookSender
   private targets: Record<string, TargetState> = {}
   private services: Record<string, ServiceState> = {}
+  private fleet: FleetState = initialFleetState()
+  private fleetReader?: FleetReader
+  private fleetDueAt?: number
+  /** The last fleet evaluation, for /health. */
+  lastFleet?: { at: number, durationMs: number, sensors?: number, requests?: number, error?: string, ingestError?: string, blocked: boolean }
   private readonly nextDueAt = new Map<string, number>()
   private readonly probeAgent = new Agent({ keepAliveTimeout: 1000, keepAliveMaxTimeout: 1000 })
   private readonly stopping = new AbortController()
@@ -56,6 +63,11 @@ export class Watchdog {
       this.targets[target.name] = saved?.targets[target.name] ?? initialTargetState()
       this.services[target.service] ??= saved?.services[target.service] ?? initialServiceState()
       this.nextDueAt.set(target.name, now)
+    }
+    if (this.config.fleet) {
+      this.fleet = saved?.fleet ?? initialFleetState()
+      this.fleetReader = new FleetReader(this.config.fleet, this.probeAgent)
+      this.fleetDueAt = now
     }
     const { discord } = this.config
     this.sender = new WebhookSender({
@@ -91,6 +103,9 @@ export class Watchdog {
   async runDue (): Promise<void> {
     const roundStart = this.clock.now()
     const due = this.config.targets.filter((t) => (this.nextDueAt.get(t.name) ?? 0) <= roundStart)
+    const fleetDue = this.fleetDueAt !== undefined && this.fleetDueAt <= roundStart
+    // The fleet is read while the targets are checked; it is judged after them (root cause first).
+    const fleetRead = fleetDue ? this.readFleet() : undefined
     const results = await Promise.all(due.map(async (target) => [target, await this.probe(target, roundStart)] as const))
     for (const [target] of results) {
       const previousDue = this.nextDueAt.get(target.name) ?? roundStart
@@ -103,6 +118,10 @@ export class Watchdog {
     }
     const now = this.clock.now()
     for (const notification of this.evaluateServices(now)) this.sender.enqueue(notification)
+    if (fleetRead) {
+      this.fleetDueAt = Math.max(this.fleetDueAt! + this.config.fleet!.intervalMs, roundStart)
+      for (const notification of this.evaluateFleet(await fleetRead, roundStart)) this.sender.enqueue(notification)
+    }
     await this.persist()
     this.lastRoundAt = now
     this.pingHeartbeat()
@@ -110,7 +129,7 @@ export class Watchdog {
 
   /** When the next target is due: how long the loop sleeps. */
   nextDueIn (): number {
-    return Math.max(0, Math.min(...this.nextDueAt.values()) - this.clock.now())
+    return Math.max(0, Math.min(...this.nextDueAt.values(), this.fleetDueAt ?? Infinity) - this.clock.now())
   }
 
   health (): HealthReport {
@@ -122,7 +141,9 @@ export class Watchdog {
     // warn: the last attempt failed and is being retried, a 429 included (Discord is reachable
     // but the message is not delivered yet: the alert is late, which the operator should see).
     const discordStatus = discord.disabled ? 'fail' : discord.retrying ? 'warn' : 'pass'
-    const status = !roundsOk || discordStatus === 'fail' ? 'fail' : discordStatus === 'warn' ? 'warn' : 'pass'
+    // A fleet read that fails is reported here, never as sensor alarms.
+    const fleetStatus = this.lastFleet?.error ? 'warn' : 'pass'
+    const status = !roundsOk || discordStatus === 'fail' ? 'fail' : discordStatus === 'warn' || fleetStatus === 'warn' ? 'warn' : 'pass'
     const time = new Date(now).toISOString()
     return {
       status,
@@ -140,7 +161,19 @@ export class Watchdog {
         incidents: Object.entries(this.services)
           .filter(([, s]) => s.incident)
           .map(([service, s]) => ({ service, status: s.status, since: new Date(s.incident!.openedAt).toISOString() })),
+        ...(this.config.fleet ? { fleet: this.fleetHealth() } : {}),
         checks: {
+          ...(this.config.fleet
+            ? {
+                'fleet:evaluation': [{
+                  componentType: 'component',
+                  status: fleetStatus,
+                  time,
+                  ...(this.lastFleet?.sensors !== undefined ? { observedValue: this.lastFleet.sensors, observedUnit: 'sensors seen' } : {}),
+                  ...(this.lastFleet?.error ? { output: this.lastFleet.error } : {})
+                }]
+              }
+            : {}),
           'discord:webhook': [{
             componentType: 'component',
             status: discordStatus,
@@ -164,7 +197,7 @@ export class Watchdog {
 
   /** The state as saved to disk. */
   snapshot () {
-    return { version: 1 as const, savedAt: this.clock.now(), targets: this.targets, services: this.services, unsent: this.sender?.unsent() ?? [] }
+    return { version: 1 as const, savedAt: this.clock.now(), targets: this.targets, services: this.services, unsent: this.sender?.unsent() ?? [], ...(this.config.fleet ? { fleet: this.fleet } : {}) }
   }
 
   private persist (): Promise<void> {
@@ -192,6 +225,55 @@ export class Watchdog {
     return out
   }
 
+  private async readFleet (): Promise<{ snapshot?: FleetSnapshot, error?: string, durationMs: number }> {
+    const started = performance.now()
+    try {
+      const snapshot = await this.fleetReader!.read()
+      return { snapshot, durationMs: Math.round(performance.now() - started) }
+    } catch (err) {
+      return { error: describeError(err), durationMs: Math.round(performance.now() - started) }
+    }
+  }
+
+  /** Judges the fleet read; while the API or its database is down, sensors are not called silent. */
+  private evaluateFleet (read: { snapshot?: FleetSnapshot, error?: string, durationMs: number }, at: number): Notification[] {
+    const fleet = this.config.fleet!
+    const blocked = fleet.dependsOn.some((name) => {
+      const target = this.config.targets.find((t) => t.name === name)
+      return target !== undefined && this.services[target.service]?.status === 'down'
+    })
+    if (read.error) this.deps.logger.warn({ error: read.error }, 'fleet read failed; not evaluated')
+    this.lastFleet = {
+      at,
+      durationMs: read.durationMs,
+      blocked,
+      ...(read.snapshot ? { sensors: read.snapshot.lastSeen.size, requests: read.snapshot.requests } : {}),
+      ...(read.error ? { error: read.error } : {}),
+      ...(read.snapshot?.ingestError ? { ingestError: read.snapshot.ingestError } : {})
+    }
+    return evaluateFleet(this.fleet, read.snapshot, { config: fleet, now: this.clock.now(), blocked })
+  }
+
+  private fleetHealth (): Record<string, unknown> {
+    const last = this.lastFleet
+    const open = openFleetIncidents(this.fleet)
+    return {
+      lastEvaluationAt: last ? new Date(last.at).toISOString() : null,
+      durationMs: last?.durationMs ?? null,
+      sensorsSeen: last?.sensors ?? null,
+      requests: last?.requests ?? null,
+      rootCauseHold: last?.blocked ?? false,
+      graceUntil: this.fleet.graceUntil === undefined ? null : new Date(this.fleet.graceUntil).toISOString(),
+      lastError: last?.error ?? null,
+      ingestCheck: last?.ingestError ?? (last?.sensors !== undefined && this.config.fleet!.ingestStallMs > 0 ? 'ok' : null),
+      openIncidents: {
+        blackoutSince: open.blackoutSince === undefined ? null : new Date(open.blackoutSince).toISOString(),
+        silent: open.silent,
+        firing: open.firing
+      }
+    }
+  }
+
   private startedNotification (now: number): Notification {
     const byService = new Map<string, string[]>()
     for (const t of this.config.targets) byService.set(t.service, [...(byService.get(t.service) ?? []), t.name])
@@ -201,6 +283,7 @@ export class Watchdog {
     const incidents = open.length === 0
       ? 'No open incidents.'
       : `Open incidents carried over: ${open.map(([service, s]) => `**${service}** ${s.status.toUpperCase()} since <t:${Math.floor(s.incident!.openedAt / 1000)}:R>`).join(', ')}.`
+    const fleet = this.config.fleet ? ` ${this.fleetStartedText()}` : ''
     return {
       key: `started#${now}`,
       kind: 'started',
@@ -208,8 +291,18 @@ export class Watchdog {
       createdAt: now,
       ping: false,
       targets: [],
-      text: `Watching ${this.config.targets.length} targets: ${watching.join(', ')}. ${incidents}`
+      text: `Watching ${this.config.targets.length} targets: ${watching.join(', ')}. ${incidents}${fleet}`
     }
+  }
+
+  private fleetStartedText (): string {
+    const open = openFleetIncidents(this.fleet)
+    const parts = [
+      ...(open.blackoutSince !== undefined ? [`**FLEET blackout** since <t:${Math.floor(open.blackoutSince / 1000)}:R>`] : []),
+      ...(open.silent > 0 ? [`${open.silent} silent sensor${open.silent === 1 ? '' : 's'}`] : []),
+      ...Object.entries(open.firing).map(([rule, n]) => `**${rule}** firing on ${n} sensor${n === 1 ? '' : 's'}`)
+    ]
+    return parts.length === 0 ? 'Fleet: no open incidents.' : `Open fleet incidents carried over: ${parts.join(', ')}.`
   }
 
   private async runLoop (): Promise<void> {

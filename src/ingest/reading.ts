@@ -49,6 +49,13 @@ export const readingSchema = z.strictObject({
 export type ValidationResult = { ok: true, readings: Reading[] } | { ok: false, errors: ReadingError[] }
 
 const MAX_ERRORS_REPORTED = 100
+const MAX_KEYS_REPORTED = 10
+
+/** "unknown fields: a, b, c and 899997 more": a body of a million keys must not answer megabytes. */
+function unknownFields (keys: string[]): string {
+  const named = keys.slice(0, MAX_KEYS_REPORTED).map((k) => k.length > 100 ? `${k.slice(0, 100)}…` : k).join(', ')
+  return `unknown field${keys.length > 1 ? 's' : ''}: ${named}${keys.length > MAX_KEYS_REPORTED ? ` and ${keys.length - MAX_KEYS_REPORTED} more` : ''}`
+}
 
 /**
  * Validates every item (all-or-nothing: one bad reading rejects the request) and reports up to
@@ -64,7 +71,7 @@ export function validateReadings (items: unknown[], nowMs: number, maxFutureSkew
       for (const issue of result.error.issues) {
         const path = issue.path.join('.')
         const message = issue.code === 'unrecognized_keys'
-          ? `unknown field${issue.keys.length > 1 ? 's' : ''}: ${issue.keys.join(', ')}`
+          ? unknownFields(issue.keys)
           : issue.code === 'invalid_type' && issue.path.length === 0
             ? 'a reading must be a JSON object'
             : issue.message

@@ -2,8 +2,9 @@ import type { FastifyInstance } from 'fastify'
 import type { AppConfig } from '../config.js'
 import { requireTokens } from '../auth/require-tokens.js'
 import { HttpProblem, serviceUnavailable } from '../problem.js'
-import { parseNdjson } from './ndjson.js'
-import { validateReadings } from './reading.js'
+import { BodyBudget } from './body-budget.js'
+import { validateReadings, type Reading, type ReadingError } from './reading.js'
+import type { SensorScope } from '../auth/token-grants.js'
 import { DatabaseUnavailableError, QueueFullError, WriteTimeoutError, type Outcome } from './writer.js'
 
 export interface IngestResult {
@@ -23,21 +24,27 @@ function summarise (outcomes: Outcome[]): IngestResult {
   return result
 }
 
+const MAX_SCOPE_ERRORS = 100
+
+/** The readings (by index, the first 100) whose sensor the request's token may not write. */
+function outsideScope (readings: Reading[], scope: SensorScope): { count: number, errors: ReadingError[] } {
+  const errors: ReadingError[] = []
+  let count = 0
+  readings.forEach((r, index) => {
+    if (scope.has(r.sensorId)) return
+    if (count++ < MAX_SCOPE_ERRORS) errors.push({ index, path: 'sensor_id', message: `this token may not write sensor ${r.sensorId}` })
+  })
+  return { count, errors }
+}
+
 export default async function ingestRoutes (fastify: FastifyInstance, opts: { config: AppConfig }) {
   const { config } = opts
   await requireTokens(fastify, config.ingestTokens)
 
-  // Readings come as JSON or NDJSON only: anything else, text/plain included, is a 415.
-  fastify.removeContentTypeParser('text/plain')
-  fastify.addContentTypeParser('application/x-ndjson', { parseAs: 'string' }, (_request, body, done) => {
-    try {
-      done(null, parseNdjson(body as string))
-    } catch (err) {
-      done(err as Error)
-    }
-  })
-
-  fastify.post('/readings', async (request, reply) => {
+  // Readings come as JSON or NDJSON only (src/plugins/body-parsers.ts): anything else is a 415.
+  const budget = new BodyBudget(config.inflightBodyLimit)
+  // A route-level hook, so it runs after @fastify/compress's decompressor and counts inflated bytes.
+  fastify.post('/readings', { preParsing: [budget.preParsing] }, async (request, reply) => {
     const body = request.body
     const single = body !== null && typeof body === 'object' && !Array.isArray(body)
     const items: unknown[] = Array.isArray(body) ? body : [body]
@@ -52,6 +59,16 @@ export default async function ingestRoutes (fastify: FastifyInstance, opts: { co
     if (!validation.ok) {
       fastify.metrics.readingsRejected(items.length)
       throw new HttpProblem(400, 'invalid-readings', 'Some readings are invalid; nothing was stored', { errors: validation.errors })
+    }
+
+    const scope = request.sensorScope
+    if (scope !== undefined && !scope.isAll) {
+      const outside = outsideScope(validation.readings, scope)
+      if (outside.count > 0) {
+        fastify.metrics.readingsRejected(items.length)
+        throw new HttpProblem(403, 'sensor-not-permitted',
+          `This token may not write the sensors of ${outside.count} of these readings; nothing was stored`, { errors: outside.errors })
+      }
     }
 
     let outcomes: Outcome[]

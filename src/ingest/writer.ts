@@ -1,4 +1,5 @@
 import { isDatabaseUnavailable, isDataError, isTransientConflict } from '../db/errors.js'
+import { writerFlush } from '../diagnostics.js'
 import type { Reading } from './reading.js'
 import { compareInstants, isoUtcFromParts } from './timestamp.js'
 import type { ReadingsRepository, StoredReading } from './repository.js'
@@ -41,12 +42,6 @@ export interface WriterOptions {
   timeoutMs: number
 }
 
-export interface FlushStats {
-  rows: number
-  inserted: number
-  durationS: number
-}
-
 /**
  * A flush rolled back by a deadlock or serialization failure (SQLSTATE class 40) is written again,
  * up to this many times, after a random pause below 10 ms, 20 ms, 40 ms...: concurrent flushes
@@ -78,7 +73,8 @@ const asStored = (r: Reading): StoredReading => ({
 /**
  * Group commit: requests hand their readings to one writer, which writes whatever is queued as
  * one statement per flush, several flushes in flight, and resolves each request only after the
- * flush holding its readings has committed.
+ * flush holding its readings has committed. Each flush is published on `iot:writer:flush`
+ * (src/diagnostics.ts).
  */
 export class BatchWriter {
   private queue: Job[] = []
@@ -86,7 +82,6 @@ export class BatchWriter {
   private inFlight = 0
   private inFlightReadings = 0
   private idle: Array<() => void> = []
-  onFlush: ((stats: FlushStats) => void) | undefined
 
   constructor (private readonly repository: ReadingsRepository, private readonly options: WriterOptions) {}
 
@@ -230,7 +225,8 @@ export class BatchWriter {
       if (insertedCount < unique.length) storedBefore = await this.storedBefore(unique, result.xid)
     }
 
-    this.onFlush?.({
+    writerFlush.publish({
+      source: this,
       rows: unique.length,
       inserted: insertedCount,
       durationS: Number(process.hrtime.bigint() - started) / 1e9

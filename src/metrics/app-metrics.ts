@@ -45,7 +45,7 @@ export class AppMetrics {
     inserted: this.counter('iot_readings_inserted_total', 'Readings stored for the first time'),
     duplicate: this.counter('iot_readings_duplicate_total', 'Readings already stored with the same value and unit (safe retries)'),
     conflict: this.counter('iot_readings_conflict_total', 'Readings whose key is stored with another value or unit (not stored)'),
-    rejected: this.counter('iot_readings_rejected_total', 'Readings in requests refused as a whole with 400 or 413 (invalid reading, too many readings)'),
+    rejected: this.counter('iot_readings_rejected_total', 'Readings in requests refused as a whole with 400 or 403 (an invalid reading, a sensor the token may not write)'),
     failed: this.counter('iot_readings_failed_total', 'Readings in requests answered 5xx (database unavailable, queue full): not stored, to be retried')
   }
 

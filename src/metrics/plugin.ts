@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
 import type { AppConfig } from '../config.js'
+import { partitionRound, subscribe, summaryFold, writerFlush } from '../diagnostics.js'
 import { version } from '../version.js'
 import { AppMetrics } from './app-metrics.js'
 
@@ -24,9 +25,12 @@ export default fp(async function metrics (fastify: FastifyInstance, opts: { conf
     summaryBacklog: () => fastify.summary.backlog()
   })
   fastify.decorate('metrics', appMetrics)
-  fastify.writer.onFlush = (stats) => appMetrics.flushed(stats)
-  fastify.summary.onFold = (stats) => appMetrics.folded(stats)
-  fastify.partitions.onRound = (round) => appMetrics.partitionsMaintained(round)
+  const unsubscribe = [
+    subscribe(writerFlush, fastify.writer, (flush) => appMetrics.flushed(flush)),
+    subscribe(summaryFold, fastify.summary, (fold) => appMetrics.folded(fold)),
+    subscribe(partitionRound, fastify.partitions, (round) => appMetrics.partitionsMaintained(round))
+  ]
+  fastify.addHook('onClose', async () => { for (const off of unsubscribe) off() })
 
   fastify.addHook('onResponse', (request, reply, done) => {
     // The route pattern (/sensors/:id), never the raw URL, keeps the label set small.

@@ -3,6 +3,7 @@ import fp from 'fastify-plugin'
 import type { AppConfig } from '../config.js'
 import { PartitionMaintainer, type MaintenanceRound } from '../partitions/maintainer.js'
 import { RoundTimer } from '../partitions/timer.js'
+import { partitionRound } from '../diagnostics.js'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -17,8 +18,6 @@ export interface PartitionService {
   maintainer: PartitionMaintainer
   /** Runs one round now (a test's shortcut to the timer), reporting it like the timer's. */
   run(now?: Date): Promise<MaintenanceRound>
-  /** Called after every round (the metrics plugin counts it). */
-  onRound: (round: MaintenanceRound) => void
 }
 
 /**
@@ -49,10 +48,9 @@ export default fp(async function partitions (fastify: FastifyInstance, opts: { c
         fastify.log.info({ partition: p.partition, from: p.from?.toISOString() ?? null, to: p.to.toISOString(), retention_days: config.retentionDays },
           `retention: dropped readings partition ${p.partition} (readings before ${p.to.toISOString()})`)
       }
-      service.onRound(round)
+      partitionRound.publish({ source: service, ...round })
       return round
-    },
-    onRound: () => {}
+    }
   }
   fastify.decorate('partitions', service)
   const timer = new RoundTimer(async () => { await service.run() }, ROUND_INTERVAL_MS,

@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify'
 import { requireTokens } from '../auth/require-tokens.js'
 import type { AppConfig } from '../config.js'
 import aggregateRoutes from './aggregate-routes.js'
+import fleetRoutes from './fleet-routes.js'
 import readingsRoutes from './readings-routes.js'
 import sensorsRoutes from './sensors-routes.js'
 
@@ -11,4 +12,5 @@ export default async function readRoutes (fastify: FastifyInstance, opts: { conf
   await fastify.register(sensorsRoutes, opts)
   await fastify.register(readingsRoutes)
   await fastify.register(aggregateRoutes)
+  await fastify.register(fleetRoutes, opts)
 }

@@ -143,28 +143,33 @@ export class SensorsRepository {
     return { value: withoutPending(rows[0]!), pending: pendingIn(rows) }
   }
 
-  private async read<R extends QueryResultRow> (name: string, query: string, values: unknown[], horizon: string | undefined, order = ''): Promise<Array<R & Pending>> {
-    const text = horizon === undefined
-      ? withPending(query, PENDING_FIRST, order)
-      : withPending(query, PENDING_THROUGH(`$${values.length + 1}`), order)
-    const params = horizon === undefined ? values : [...values, horizon]
-    const statement = `${name}${horizon === undefined ? '' : '-again'}`
-    const { rows } = await this.pool.query<R & Pending>({ name: await this.names.of(statement, this.pool), text, values: params })
-    return rows
+  private read<R extends QueryResultRow> (name: string, query: string, values: unknown[], horizon: string | undefined, order = ''): Promise<Array<R & Pending>> {
+    return readSummary<R>(this.pool, this.names, name, query, values, horizon, order)
   }
 }
 
-interface Pending {
+/** `query` on the summary, with what was pending in its snapshot (see withPending); `horizon` as in SensorsRepository.list. */
+export async function readSummary<R extends QueryResultRow> (pool: Pool, names: StatementNames, name: string, query: string, values: unknown[], horizon: string | undefined, order = ''): Promise<Array<R & Pending>> {
+  const text = horizon === undefined
+    ? withPending(query, PENDING_FIRST, order)
+    : withPending(query, PENDING_THROUGH(`$${values.length + 1}`), order)
+  const params = horizon === undefined ? values : [...values, horizon]
+  const statement = `${name}${horizon === undefined ? '' : '-again'}`
+  const { rows } = await pool.query<R & Pending>({ name: await names.of(statement, pool), text, values: params })
+  return rows
+}
+
+export interface Pending {
   pending: PendingDeltas | null
 }
 
 /** A row of the wrapped query, not the row of NULLs standing for none. */
 const found = (row: { sensor_id?: number | null } & Pending): boolean => row.sensor_id !== null
 
-function pendingIn (rows: readonly Pending[]): PendingDeltas | undefined {
+export function pendingIn (rows: readonly Pending[]): PendingDeltas | undefined {
   return rows[0]?.pending ?? undefined
 }
 
-function withoutPending<T> ({ pending: _, ...row }: T & Pending): T {
+export function withoutPending<T> ({ pending: _, ...row }: T & Pending): T {
   return row as T
 }

@@ -1,16 +1,10 @@
 import { encodeCursor } from './cursor.js'
+import { foldedRead } from './folded-read.js'
 import type { SummaryFolder } from '../summary/folder.js'
+import type { Staleness } from './folded-read.js'
 import type { SensorDetail, SensorListItem, SensorsRepository, SilentSensor, SummaryRead } from './sensors-repository.js'
 
-/**
- * On an answer that could not wait for the summary to count every reading stored before the
- * request: it counts those stored before `as_of`; `pending_readings` stored before the request
- * (fleet-wide) are not counted yet. Absent: the answer is exact as of the request.
- */
-export interface Staleness {
-  as_of: string
-  pending_readings: number
-}
+export type { Staleness } from './folded-read.js'
 
 export type SensorPage = {
   sensors: SensorListItem[]
@@ -103,21 +97,8 @@ export class SensorsService {
     return answer
   }
 
-  /**
-   * The read's answer if no delta was pending when it was taken. Else the same read again, once
-   * the deltas it saw are folded or `waitMs` has passed, whichever comes first: exact if they were
-   * folded by then, else marked with what is still pending. Two reads and a bounded wait, whatever
-   * the backlog.
-   */
-  private async folded<T> (read: (horizon?: string) => Promise<SummaryRead<T>>): Promise<{ value: T, stale?: Staleness }> {
-    const first = await read()
-    if (first.pending === undefined) return { value: first.value }
-    const horizon = first.pending.through
-    await this.summary.foldPast(BigInt(horizon), this.options.waitMs)
-    const again = await read(horizon)
-    if (again.pending === undefined) return { value: again.value }
-    this.options.onStale?.()
-    return { value: again.value, stale: { as_of: again.pending.as_of!, pending_readings: Number(again.pending.readings) } }
+  private folded<T> (read: (horizon?: string) => Promise<SummaryRead<T>>): Promise<{ value: T, stale?: Staleness }> {
+    return foldedRead(read, this.summary, this.options)
   }
 
   private async computeSilent (minutes: number, limit: number): Promise<SilentReport> {

@@ -1,5 +1,6 @@
 import type { Pool } from 'pg'
 import { isoUtc } from '../db/sql.js'
+import { summaryFold } from '../diagnostics.js'
 
 /** What one fold transaction may take: the oldest delta rows, at most `deltas` of them holding at most `pairs` pairs (always one row at least). */
 export interface ChunkLimits {
@@ -56,9 +57,9 @@ interface Waiter {
  * fold_summary_deltas_chunk()). One loop per instance folds chunk after chunk until nothing is
  * left; the timer and reads that meet pending deltas share it. A chunk that outlives
  * statement_timeout halves the limits for the next ones, which then grow back step by step.
+ * Each chunk is published on `iot:summary:fold` (src/diagnostics.ts).
  */
 export class SummaryFolder {
-  onFold: ((stats: FoldStats) => void) | undefined
   /** Chunks started by this instance, which numbers them. */
   private chunksStarted = 0
   private loop: Promise<number> | undefined
@@ -90,7 +91,7 @@ export class SummaryFolder {
       readings: Number(row.folded_readings),
       durationS: Number(process.hrtime.bigint() - started) / 1e9
     }
-    this.onFold?.(stats)
+    summaryFold.publish({ source: this, ...stats })
     return { ...stats, nextId: row.next_id === null ? undefined : BigInt(row.next_id) }
   }
 

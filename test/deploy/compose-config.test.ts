@@ -223,3 +223,10 @@ t.test('the watchdog example config probes every replica compose starts, the ent
   t.equal(example.port, envNumber(watchdog, 'WATCHDOG_PORT'))
   t.equal(example.state_file, watchdog.environment?.WATCHDOG_STATE_FILE)
 })
+
+t.test('the watchdog reads the fleet through Traefik with the read token compose passes it', async (t) => {
+  const example = parse(repoFile('watchdog/watchdog.example.yml')) as { fleet?: { api_url: string, read_token: string } }
+  t.equal(example.fleet?.api_url, 'http://traefik:80')
+  t.equal(example.fleet?.read_token, '${WATCHDOG_READ_TOKEN:-}')
+  t.equal(service(compose, 'watchdog').environment?.WATCHDOG_READ_TOKEN, '${WATCHDOG_READ_TOKEN:-}')
+})

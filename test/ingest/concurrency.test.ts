@@ -1,4 +1,5 @@
 import t from 'tap'
+import { subscribe, writerFlush } from '../../src/diagnostics.js'
 import { build } from '../helpers/build.js'
 
 const reading = { sensor_id: 42, timestamp: '2024-05-01T00:00:00.5Z', variable: 'pressure', value: 1013.25, unit: 'hPa' }
@@ -35,7 +36,7 @@ t.test('overlapping concurrent batches store every distinct reading once and acc
 t.test('concurrent requests are group-committed: fewer flushes than requests', async (t) => {
   const app = await build(t, { writeConcurrency: 1 })
   let flushes = 0
-  app.writer.onFlush = () => { flushes++ }
+  t.teardown(subscribe(writerFlush, app.writer, () => { flushes++ }))
   const responses = await Promise.all(Array.from({ length: 50 }, (_, i) => app.inject({
     method: 'POST', url: '/readings', payload: { ...reading, sensor_id: i }
   })))

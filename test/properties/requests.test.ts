@@ -66,6 +66,24 @@ const endpoints: EndpointUnderTest[] = [
   },
   { name: 'GET /stats/ingest', requests: get(fc.constant('/stats/ingest'), queryOf({ from: timestampLike, to: timestampLike, bucket: bucketLike })) },
   { name: 'GET /sensors/silent', requests: get(fc.constant('/sensors/silent'), queryOf({ minutes: integerLike, limit: integerLike })) },
+  {
+    name: 'GET /fleet/latest',
+    requests: get(fc.constant('/fleet/latest'), queryOf({
+      variable: variableLike,
+      sensors: mostly(fc.constantFrom('1-500,731', '2', '0-2147483647'), integerLike, junk),
+      limit: integerLike,
+      cursor: cursorLike({ sensor_id: mostly<unknown>(fc.integer({ min: -1, max: 5 }), fc.integer(), fc.double(), integerLike) })
+    }, ['variable']))
+  },
+  {
+    name: 'GET /fleet/last-seen',
+    requests: get(fc.constant('/fleet/last-seen'), queryOf({
+      per_variable: mostly(fc.constantFrom('true', 'false'), junk),
+      sensors: mostly(fc.constantFrom('1-3', '2,5-9'), integerLike, junk),
+      limit: integerLike,
+      cursor: cursorLike({ sensor_id: mostly<unknown>(fc.integer({ min: -1, max: 5 }), fc.integer(), integerLike), variable: variableLike })
+    }))
+  },
   { name: 'GET /sensors/{id}', requests: get(segmentOf(integerLike).map((id) => `/sensors/${id}`), queryOf({ limit: integerLike })) },
   {
     name: 'POST /readings',

@@ -3,7 +3,7 @@ import { build } from '../helpers/build.js'
 import { freshDatabase } from '../helpers/database.js'
 
 const { url: databaseUrl } = await freshDatabase(t)
-const reads = ['/sensors', '/sensors/silent', '/sensors/1', '/readings?sensor_id=1', '/readings/aggregate?sensor_id=1&variable=t', '/stats/ingest']
+const reads = ['/sensors', '/sensors/silent', '/sensors/1', '/readings?sensor_id=1', '/readings/aggregate?sensor_id=1&variable=t', '/stats/ingest', '/fleet/latest?variable=t', '/fleet/last-seen']
 
 t.test('with READ_TOKENS set, reads without a valid token are a 401 problem', async (t) => {
   const app = await build(t, { databaseUrl, readTokens: ['r3ad'], ingestTokens: ['1ngest'] })
@@ -18,7 +18,7 @@ t.test('with READ_TOKENS set, reads without a valid token are a 401 problem', as
 
 t.test('with READ_TOKENS set, reads with one of the tokens are answered', async (t) => {
   const app = await build(t, { databaseUrl, readTokens: ['r3ad', 'other'] })
-  for (const url of ['/sensors', '/sensors/silent', '/readings?sensor_id=1', '/readings/aggregate?sensor_id=1&variable=t', '/stats/ingest']) {
+  for (const url of ['/sensors', '/sensors/silent', '/readings?sensor_id=1', '/readings/aggregate?sensor_id=1&variable=t', '/stats/ingest', '/fleet/latest?variable=t', '/fleet/last-seen']) {
     const res = await app.inject({ method: 'GET', url, headers: { authorization: 'Bearer other' } })
     t.equal(res.statusCode, 200, url)
   }

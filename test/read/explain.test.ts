@@ -1,5 +1,6 @@
 import t from 'tap'
 import type { Pool, QueryConfig } from 'pg'
+import { FleetRepository } from '../../src/read/fleet-repository.js'
 import { ReadingsQueryRepository } from '../../src/read/readings-repository.js'
 import { SensorsRepository } from '../../src/read/sensors-repository.js'
 import { freshDatabase } from '../helpers/database.js'
@@ -51,6 +52,15 @@ t.test('the read queries never scan the readings table sequentially', async (t) 
   for (const plan of plans) t.same(plan.filter((scan) => scan.endsWith(' on readings')), [], `touches no readings: ${plan.join(', ')}`)
 
   plans.length = 0
+  const fleet = new FleetRepository(explaining(pool, plans))
+  await fleet.latest('temperature', -1, 10_001, undefined)
+  await fleet.latest('temperature', 100, 10_001, [[1, 500], [731, 731]])
+  await fleet.lastSeen(-1, 10_001, undefined)
+  await fleet.lastSeenPerVariable({ sensor_id: -1, variable: '' }, 50_001, undefined)
+  t.equal(plans.length, 4)
+  for (const plan of plans) t.same(plan.filter((scan) => scan.endsWith(' on readings')), [], `fleet read touches no readings: ${plan.join(', ')}`)
+
+  plans.length = 0
   const readings = new ReadingsQueryRepository(explaining(pool, plans))
   await readings.newestFirst({ sensorId: 17 }, 101)
   await readings.newestFirst({ sensorId: 17, variable: 'humidity' }, 101)
@@ -96,9 +106,10 @@ t.test('a first read finds pending deltas with one probe of the delta table\'s k
   await sensors.list(-1, 101)
   await sensors.find(17)
   await sensors.silent(new Date(), 100)
+  await new FleetRepository(explaining(pool, plans)).lastSeen(-1, 10_001, undefined)
   // A read again, after a fold reached its horizon (an early delta here), sums what is left below it.
   await sensors.find(17, '10')
-  t.equal(plans.length, 4)
+  t.equal(plans.length, 5)
   for (const plan of plans) {
     t.notOk(plan.includes('Seq Scan on sensor_summary_deltas'), plan.join(', '))
     t.ok(plan.some((scan) => /^Index (Only )?Scan on sensor_summary_deltas$/.test(scan)), `by its key: ${plan.join(', ')}`)

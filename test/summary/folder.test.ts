@@ -1,5 +1,6 @@
 import t from 'tap'
 import { buildApp } from '../../src/app.js'
+import { subscribe, summaryFold } from '../../src/diagnostics.js'
 import { migrate } from '../../src/db/migrate.js'
 import { build, testConfig, testPool } from '../helpers/build.js'
 import { freshDatabase } from '../helpers/database.js'
@@ -81,8 +82,7 @@ t.test('a read that meets no pending delta answers without folding', async (t) =
   const app = await build(t, { summaryFoldIntervalMs: 0 })
   await app.inject({ method: 'POST', url: '/readings', payload: [reading(1, 20), reading(2, 21)] })
   const folds: number[] = []
-  const observe = app.summary.onFold
-  app.summary.onFold = (stats) => { folds.push(stats.deltas); observe?.(stats) }
+  t.teardown(subscribe(summaryFold, app.summary, (fold) => { folds.push(fold.deltas) }))
   t.equal((await app.inject({ method: 'GET', url: '/sensors/3' })).json().reading_count, 2)
   t.same(folds, [1], 'the first read met the delta and folded it')
   t.equal((await app.inject({ method: 'GET', url: '/sensors/3' })).json().reading_count, 2)
@@ -131,7 +131,7 @@ t.test('the fold timer starts only once the app is ready, after the migrations i
   const app = await buildApp(testConfig(db.url, { summaryFoldIntervalMs: 10 }), { logger: false })
   t.teardown(() => app.close())
   let folds = 0
-  app.summary.onFold = () => { folds++ }
+  t.teardown(subscribe(summaryFold, app.summary, () => { folds++ }))
   const failing = app.summary.drain.bind(app.summary)
   let failures = 0
   app.summary.drain = () => failing().catch((err: unknown) => { failures++; throw err })

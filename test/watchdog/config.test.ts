@@ -131,3 +131,62 @@ t.test('the webhook URL Discord hands out is rewritten to v10 with wait=true', a
   t.equal(executeWebhookUrl('https://discordapp.com/api/v9/webhooks/1/x?thread_id=5').toString(), 'https://discordapp.com/api/v10/webhooks/1/x?thread_id=5&wait=true')
   t.throws(() => executeWebhookUrl('https://discord.com/api/channels/1'))
 })
+
+t.test('the fleet section with the issue\'s key names, durations and rules', async (t) => {
+  const config = parseWatchdogConfig(`
+discord:
+  webhook_url: ${webhook}
+targets:
+  - { name: api-1, type: http, url: "http://api-1:3000/ready" }
+fleet:
+  api_url: http://traefik:80
+  read_token: \${READ_TOKEN:-}
+  interval: 30s
+  silence:
+    after: 10m
+    retire_after: 7d
+    per_variable: true
+  blackout_share: 0.5
+  rules:
+    - name: overheating
+      variable: temperature
+      above: 80
+      for: 5m
+      clear_below: 75
+      sensors: ["1-500", 731]
+    - { name: freezing, variable: temperature, below: 0 }
+  dashboard_url: https://ops.example.com/dashboard/
+`, { READ_TOKEN: 's3cret' })
+  t.match(config.fleet, {
+    apiUrl: 'http://traefik:80',
+    readToken: 's3cret',
+    intervalMs: 30_000,
+    silence: { afterMs: 600_000, retireAfterMs: 604_800_000, perVariable: true },
+    blackoutShare: 0.5,
+    ingestStallMs: 120_000,
+    dependsOn: ['api-1'],
+    dashboardUrl: 'https://ops.example.com/dashboard'
+  })
+  t.same(config.fleet!.rules, [
+    { name: 'overheating', variable: 'temperature', op: 'above', threshold: 80, clear: 75, forMs: 300_000, sensors: [[1, 500], [731, 731]] },
+    { name: 'freezing', variable: 'temperature', op: 'below', threshold: 0, clear: 0, forMs: 0 }
+  ])
+  t.equal(parseWatchdogConfig(minimal([http()], { fleet: { api_url: 'http://api:3000', read_token: '' } })).fleet!.readToken, undefined, 'an empty token is none')
+})
+
+t.test('a bad fleet section is refused naming the field', async (t) => {
+  const bad: Array<[Record<string, unknown>, RegExp]> = [
+    [{ api_url: 'ftp://x' }, /fleet\.api_url/],
+    [{ api_url: 'http://api', blackout_share: 1.5 }, /fleet\.blackout_share/],
+    [{ api_url: 'http://api', silence: { after: '10 minutes' } }, /fleet\.silence\.after/],
+    [{ api_url: 'http://api', silence: { after: '1d', retire_after: '1h' } }, /fleet\.silence\.retire_after/],
+    [{ api_url: 'http://api', rules: [{ name: 'r', variable: 't' }] }, /fleet\.rules\[0\]: set exactly one of "above" and "below"/],
+    [{ api_url: 'http://api', rules: [{ name: 'r', variable: 't', above: 80, clear_below: 85 }] }, /fleet\.rules\[0\]\.clear_below/],
+    [{ api_url: 'http://api', rules: [{ name: 'r', variable: 't', below: 0, clear_below: 1 }] }, /fleet\.rules\[0\]\.clear_below/],
+    [{ api_url: 'http://api', rules: [{ name: 'r', variable: 't', above: 1, sensors: ['9-2'] }] }, /fleet\.rules\[0\]\.sensors\[0\]/],
+    [{ api_url: 'http://api', depends_on: ['nope'] }, /fleet\.depends_on\[0\]/],
+    [{ api_url: 'http://api', ingest_stall: '10s' }, /fleet\.ingest_stall/],
+    [{ api_url: 'http://api', unknown: 1 }, /fleet/]
+  ]
+  for (const [fleet, message] of bad) t.throws(() => parseWatchdogConfig(minimal([http()], { fleet })), message, JSON.stringify(fleet))
+})

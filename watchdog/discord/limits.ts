@@ -100,3 +100,13 @@ export function fitPayload (payload: WebhookPayload): WebhookPayload {
     embeds
   }
 }
+
+/**
+ * Untrusted text (a variable name or unit a sensor sent) made inert for a message: one line, at
+ * most `max` characters, mass mentions broken, and every markdown or mention character escaped so
+ * it shows as typed (`<@&1>` stays text, `**x**` is not bold).
+ */
+export function plainText (text: string, max = 100): string {
+  const line = truncate(text.replace(/[\u0000-\u001F\u007F-\u009F\u2028\u2029]/g, ' '), max)
+  return neutralizeMentions(line).replace(/[\\*_~`|>#[\]()<-]/g, '\\$&')
+}

@@ -1,4 +1,5 @@
 import { formatDuration } from '../duration.js'
+import { renderFleetEmbed } from '../fleet/render.js'
 import type { Notification, TargetSummary } from '../notification.js'
 import { fitPayload, truncate, type Embed, type EmbedField, type WebhookPayload } from './limits.js'
 
@@ -23,6 +24,7 @@ export function renderMessage (batch: Notification[], options: RenderOptions = {
 }
 
 export function renderEmbed (n: Notification): Embed {
+  if (n.kind === 'fleet') return renderFleetEmbed(n)
   const group = n.targets.length > 1
   const failing = n.targets.filter((t) => t.state !== 'up')
   const duration = n.durationMs !== undefined ? formatDuration(n.durationMs) : undefined

@@ -1,6 +1,7 @@
 import type { Logger } from 'pino'
 import { Agent, request, type Dispatcher } from 'undici'
 import { sleep, type Clock } from '../clock.js'
+import { entryKey, GROUPED_EVENTS } from '../fleet/message.js'
 import type { Notification } from '../notification.js'
 import { describeError } from '../probes/result.js'
 import { embedSize, LIMITS } from './limits.js'
@@ -247,6 +248,12 @@ export class WebhookSender {
 /** A newer notification of the same incident replaces an older one; a reminder keeps a queued DOWN a DOWN (with its ping). */
 function merge (older: Notification, newer: Notification): Notification {
   const { onlyIfQueued: _drop, ...rest } = newer
+  if (older.fleet && newer.fleet && GROUPED_EVENTS.has(newer.fleet.event)) {
+    // One message for every sensor that joined while it waited, sent when the first one was due.
+    const entries = new Map(older.fleet.entries.map((e) => [entryKey(e), e]))
+    for (const e of newer.fleet.entries) entries.set(entryKey(e), e)
+    return { ...rest, createdAt: older.createdAt, ping: older.ping || newer.ping, fleet: { ...newer.fleet, entries: [...entries.values()] } }
+  }
   if (older.kind === 'down' && newer.kind === 'reminder') {
     return { ...rest, kind: 'down', ping: older.ping, durationMs: undefined, reminderNumber: undefined }
   }

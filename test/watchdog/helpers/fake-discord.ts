@@ -1,6 +1,7 @@
 import { createServer, type IncomingHttpHeaders, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import type { Clock } from '../../../watchdog/clock.js'
+import { LIMITS } from '../../../watchdog/discord/limits.js'
 
 export interface RecordedRequest {
   method: string
@@ -19,6 +20,23 @@ export interface ScriptedResponse {
 }
 
 interface Teardown { teardown(fn: () => unknown): void }
+
+/** The first of Discord's size limits a webhook payload breaks, if any. */
+export function sizeViolation (payload: any): string | undefined {
+  if (typeof payload !== 'object' || payload === null) return undefined
+  if ((payload.content ?? '').length > LIMITS.content) return 'content'
+  const embeds: any[] = payload.embeds ?? []
+  if (embeds.length > LIMITS.embeds) return 'embeds'
+  let total = 0
+  for (const e of embeds) {
+    if ((e.title ?? '').length > LIMITS.title) return 'embeds.title'
+    if ((e.description ?? '').length > LIMITS.description) return 'embeds.description'
+    if ((e.fields ?? []).length > LIMITS.fields) return 'embeds.fields'
+    for (const f of e.fields ?? []) if (f.name.length > LIMITS.fieldName || f.value.length > LIMITS.fieldValue) return 'embeds.fields.value'
+    total += (e.title ?? '').length + (e.description ?? '').length + (e.footer?.text ?? '').length + (e.fields ?? []).reduce((sum: number, f: any) => sum + f.name.length + f.value.length, 0)
+  }
+  return total > LIMITS.total ? 'embeds (6000 in total)' : undefined
+}
 
 /**
  * A listening stand-in for Discord's Execute Webhook endpoint: records every request, answers
@@ -88,7 +106,10 @@ export class FakeDiscord {
     const now = this.clock.now()
     let body: unknown
     try { body = JSON.parse(text) } catch { body = text }
-    let response = this.script.shift() ?? { status: 200, body: { id: String(this.requests.length + 1), type: 0 } }
+    let response = this.script.shift() ?? (sizeViolation(body) === undefined
+      ? { status: 200, body: { id: String(this.requests.length + 1), type: 0 } }
+      // As Discord answers a message over its limits.
+      : { status: 400, body: { code: 50035, message: `Invalid Form Body: ${sizeViolation(body)}` } })
     let rateHeaders: Record<string, string> = {}
     if (this.rateLimit && response.status < 300) {
       const { limit, windowMs } = this.rateLimit

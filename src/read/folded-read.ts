@@ -1,0 +1,40 @@
+import type { SummaryFolder } from '../summary/folder.js'
+import type { SummaryRead } from './sensors-repository.js'
+
+/**
+ * On an answer that could not wait for the summary to count every reading stored before the
+ * request: it counts those stored before `as_of`; `pending_readings` stored before the request
+ * (fleet-wide) are not counted yet. Absent: the answer is exact as of the request.
+ */
+export interface Staleness {
+  as_of: string
+  pending_readings: number
+}
+
+export interface FoldedReadOptions {
+  /** How long a read waits for that fold before it answers with what the summary holds (see Staleness). */
+  waitMs: number
+  /** Told of every answer marked with Staleness. */
+  onStale?: () => void
+}
+
+/**
+ * The read's answer if no delta was pending when it was taken. Else the same read again, once
+ * the deltas it saw are folded or `waitMs` has passed, whichever comes first: exact if they were
+ * folded by then, else marked with what is still pending. Two reads and a bounded wait, whatever
+ * the backlog.
+ */
+export async function foldedRead<T> (
+  read: (horizon?: string) => Promise<SummaryRead<T>>,
+  summary: Pick<SummaryFolder, 'foldPast'>,
+  options: FoldedReadOptions
+): Promise<{ value: T, stale?: Staleness }> {
+  const first = await read()
+  if (first.pending === undefined) return { value: first.value }
+  const horizon = first.pending.through
+  await summary.foldPast(BigInt(horizon), options.waitMs)
+  const again = await read(horizon)
+  if (again.pending === undefined) return { value: again.value }
+  options.onStale?.()
+  return { value: again.value, stale: { as_of: again.pending.as_of!, pending_readings: Number(again.pending.readings) } }
+}
