@@ -2,7 +2,7 @@ import { parseArgs } from 'node:util'
 import { benchDatabase } from './database.js'
 import { runDashboardBench } from './dashboard.js'
 
-// npm run bench:dashboard [-- --duration 5 --rounds 4 --viewers 3 --readings 10000000 --loads 5 --skip-cost --skip-speed]:
+// npm run bench:dashboard [-- --duration 5 --rounds 4 --viewers 3 --feed-only --readings 10000000 --sensors 10000 --loads 5 --skip-cost --skip-speed]:
 // the dashboard scenarios of `npm run bench` alone (docs/benchmarks.md).
 const { values } = parseArgs({
   options: {
@@ -12,6 +12,7 @@ const { values } = parseArgs({
     readings: { type: 'string', default: '10000000' },
     sensors: { type: 'string', default: '10000' },
     loads: { type: 'string', default: '5' },
+    'feed-only': { type: 'boolean', default: false },
     'skip-cost': { type: 'boolean', default: false },
     'skip-speed': { type: 'boolean', default: false }
   }
@@ -31,6 +32,7 @@ try {
     durationS: number('duration'),
     rounds: number('rounds'),
     viewers: number('viewers', 0),
+    feedOnly: values['feed-only'],
     readings: number('readings'),
     sensors: number('sensors'),
     loads: number('loads'),

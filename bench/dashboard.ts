@@ -29,6 +29,8 @@ export interface FeedCostOptions {
   rounds: number
   /** Open fleet pages (the live feed and the ingest chart's reads) on side B. */
   viewers: number
+  /** Viewers follow the live feed only, without the ingest chart's reads. */
+  feedOnly?: boolean
 }
 
 /**
@@ -65,6 +67,8 @@ async function followAsFleetPage (t: Cleanups, origin: string, reads: { n: numbe
  */
 export async function measureFeedCost (opts: FeedCostOptions): Promise<AbbaResult> {
   const pool = new pg.Pool({ connectionString: opts.databaseUrl, max: 1 })
+  // Its last client may still be closing when the scratch database is dropped (WITH FORCE).
+  pool.on('error', () => {})
   const cleanups = new Cleanups()
   try {
     await seed(pool, 20_000, 10_000)
@@ -83,7 +87,11 @@ export async function measureFeedCost (opts: FeedCostOptions): Promise<AbbaResul
         await pool.query(`ALTER TABLE sensor_variable_summary ${side === 'B' ? 'ENABLE' : 'DISABLE'} TRIGGER USER`)
         if (side === 'B') {
           const streams: EventStream[] = []
-          for (let i = 0; i < opts.viewers; i++) streams.push(await followAsFleetPage(viewers, api.url, ingestReads))
+          for (let i = 0; i < opts.viewers; i++) {
+            streams.push(opts.feedOnly === true
+              ? await openEventStream(viewers, `${api.url}/dashboard/events`)
+              : await followAsFleetPage(viewers, api.url, ingestReads))
+          }
           await Promise.all(streams.map((s) => s.waitFor((e) => e.event === 'fleet', 30_000)))
         }
         return await ingest()
@@ -93,7 +101,8 @@ export async function measureFeedCost (opts: FeedCostOptions): Promise<AbbaResul
     })
     await pool.query('ALTER TABLE sensor_variable_summary ENABLE TRIGGER USER')
     opts.log(`dashboard feed cost on ingest (1,000-reading batches, 8 connections, ${opts.durationS} s each; ` +
-      `B = trigger on and ${opts.viewers} fleet pages following the feed, ${ingestReads.n} GET /stats/ingest in all): ${formatChange(result)}`)
+      `B = trigger on and ${opts.viewers} ${opts.feedOnly === true ? 'SSE clients following the feed' : `fleet pages following the feed, ${ingestReads.n} GET /stats/ingest in all`}): ` +
+      formatChange(result))
     return result
   } finally {
     await cleanups.run()
@@ -142,6 +151,8 @@ async function markMs (page: Page, name: string): Promise<number | undefined> {
  */
 export async function measurePageSpeed (opts: PageSpeedOptions): Promise<PageSpeed> {
   const pool = new pg.Pool({ connectionString: opts.databaseUrl, max: 1 })
+  // Its last client may still be closing when the scratch database is dropped (WITH FORCE).
+  pool.on('error', () => {})
   const cleanups = new Cleanups()
   try {
     const perPair = Math.max(1, Math.floor(opts.readings / opts.sensors / 2))
@@ -226,6 +237,7 @@ export interface DashboardBenchOptions {
   durationS: number
   rounds?: number
   viewers?: number
+  feedOnly?: boolean
   readings?: number
   sensors?: number
   loads?: number
@@ -236,7 +248,7 @@ export interface DashboardBenchOptions {
 /** Both dashboard scenarios, as `npm run bench` runs them after the others. */
 export async function runDashboardBench (opts: DashboardBenchOptions): Promise<void> {
   if (opts.skipCost !== true) {
-    await measureFeedCost({ databaseUrl: opts.databaseUrl, log: opts.log, durationS: opts.durationS, rounds: opts.rounds ?? 4, viewers: opts.viewers ?? 3 })
+    await measureFeedCost({ databaseUrl: opts.databaseUrl, log: opts.log, durationS: opts.durationS, rounds: opts.rounds ?? 4, viewers: opts.viewers ?? 3, feedOnly: opts.feedOnly })
   }
   if (opts.skipSpeed !== true) {
     await measurePageSpeed({ databaseUrl: opts.databaseUrl, log: opts.log, readings: opts.readings ?? 10_000_000, sensors: opts.sensors ?? 10_000, loads: opts.loads ?? 5 })
