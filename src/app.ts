@@ -7,6 +7,7 @@ import ingestRoutes from './ingest/routes.js'
 import db from './plugins/db.js'
 import lifecycle from './plugins/lifecycle.js'
 import metrics from './metrics/plugin.js'
+import openapi from './openapi/plugin.js'
 import problemErrors, { frameworkErrors } from './plugins/problem-errors.js'
 import readRoutes from './read/routes.js'
 import summary from './plugins/summary.js'
@@ -36,6 +37,7 @@ export async function buildApp (config: AppConfig, options: BuildOptions = {}): 
   })
 
   await app.register(problemErrors)
+  await app.register(openapi)
   await app.register(lifecycle)
   await app.register(db, { config })
   await app.register(writer, { config })

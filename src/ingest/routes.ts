@@ -1,17 +1,15 @@
 import type { FastifyInstance } from 'fastify'
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
+import type { Static } from 'typebox'
 import type { AppConfig } from '../config.js'
 import { requireTokens } from '../auth/require-tokens.js'
 import { HttpProblem, serviceUnavailable } from '../problem.js'
 import { parseNdjson } from './ndjson.js'
+import { IngestResult as IngestResultSchema, ingestRoute } from './schemas.js'
 import { validateReadings } from './reading.js'
 import { DatabaseUnavailableError, QueueFullError, WriteTimeoutError, type Outcome } from './writer.js'
 
-export interface IngestResult {
-  received: number
-  inserted: number
-  duplicates: number
-  conflicts: Array<{ index: number, stored: unknown }>
-}
+export type IngestResult = Static<typeof IngestResultSchema>
 
 function summarise (outcomes: Outcome[]): IngestResult {
   const result: IngestResult = { received: outcomes.length, inserted: 0, duplicates: 0, conflicts: [] }
@@ -23,7 +21,8 @@ function summarise (outcomes: Outcome[]): IngestResult {
   return result
 }
 
-export default async function ingestRoutes (fastify: FastifyInstance, opts: { config: AppConfig }) {
+export default async function ingestRoutes (instance: FastifyInstance, opts: { config: AppConfig }) {
+  const fastify = instance.withTypeProvider<TypeBoxTypeProvider>()
   const { config } = opts
   await requireTokens(fastify, config.ingestTokens)
 
@@ -37,8 +36,9 @@ export default async function ingestRoutes (fastify: FastifyInstance, opts: { co
     }
   })
 
-  fastify.post('/readings', async (request, reply) => {
-    const body = request.body
+  fastify.post('/readings', { schema: ingestRoute }, async (request, reply) => {
+    // Unknown until validateReadings (zod) has checked it: the schema documents, it does not validate.
+    const body: unknown = request.body
     const single = body !== null && typeof body === 'object' && !Array.isArray(body)
     const items: unknown[] = Array.isArray(body) ? body : [body]
     if (items.length === 0) throw new HttpProblem(400, 'empty-batch', 'The request holds no readings')

@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify'
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import { z } from 'zod'
 import type { AppConfig } from '../config.js'
 import { HttpProblem } from '../problem.js'
@@ -6,6 +7,7 @@ import { cursorParam } from './cursor.js'
 import { integerParam, limitParam, MAX_SENSOR_ID, parseParams, sensorIdParam } from './query-params.js'
 import { SensorsRepository } from './sensors-repository.js'
 import { SensorsService } from './sensors-service.js'
+import { sensorRoute, sensorsRoute, silentRoute } from './schemas.js'
 
 export const SENSORS_DEFAULT_LIMIT = 100
 export const SENSORS_MAX_LIMIT = 10_000
@@ -25,7 +27,8 @@ const silentQuery = z.strictObject({
 const sensorPath = z.strictObject({ id: sensorIdParam })
 
 /** GET /sensors, /sensors/silent and /sensors/{id}: answered from the per-sensor summary. */
-export default async function sensorsRoutes (fastify: FastifyInstance, opts: { config: AppConfig }) {
+export default async function sensorsRoutes (instance: FastifyInstance, opts: { config: AppConfig }) {
+  const fastify = instance.withTypeProvider<TypeBoxTypeProvider>()
   const { config } = opts
   const service = new SensorsService(new SensorsRepository(fastify.pg.pool), fastify.summary, {
     waitMs: config.summaryReadWaitMs,
@@ -33,17 +36,17 @@ export default async function sensorsRoutes (fastify: FastifyInstance, opts: { c
     onStale: () => fastify.metrics.staleRead()
   })
 
-  fastify.get('/sensors', async (request) => {
+  fastify.get('/sensors', { schema: sensorsRoute }, async (request) => {
     const query = parseParams(listQuery, request.query)
     return service.list(query.limit, query.cursor)
   })
 
-  fastify.get('/sensors/silent', async (request) => {
+  fastify.get('/sensors/silent', { schema: silentRoute }, async (request) => {
     const query = parseParams(silentQuery, request.query)
     return service.silent(query.minutes, query.limit)
   })
 
-  fastify.get('/sensors/:id', async (request) => {
+  fastify.get('/sensors/:id', { schema: sensorRoute }, async (request) => {
     const { id } = parseParams(sensorPath, request.params, 'path parameters')
     parseParams(z.strictObject({}), request.query)
     const { sensor, stale } = await service.find(id)
