@@ -3,11 +3,11 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import type { Static } from 'typebox'
 import type { AppConfig } from '../config.js'
 import { requireTokens } from '../auth/require-tokens.js'
-import { HttpProblem, serviceUnavailable } from '../problem.js'
+import { HttpProblem } from '../problem.js'
 import { parseNdjson } from './ndjson.js'
 import { IngestResult as IngestResultSchema, ingestRoute } from './schemas.js'
 import { validateReadings } from './reading.js'
-import { DatabaseUnavailableError, QueueFullError, WriteTimeoutError, type Outcome } from './writer.js'
+import type { Outcome } from './writer.js'
 
 export type IngestResult = Static<typeof IngestResultSchema>
 
@@ -58,10 +58,8 @@ export default async function ingestRoutes (instance: FastifyInstance, opts: { c
     try {
       outcomes = await fastify.writer.write(validation.readings)
     } catch (err) {
+      // Answered by the error handler (src/plugins/problem-errors.ts): 503 with Retry-After.
       fastify.metrics.readingsFailed(items.length)
-      if (err instanceof QueueFullError) throw serviceUnavailable('The write queue is full; nothing was stored', 1)
-      if (err instanceof DatabaseUnavailableError) throw serviceUnavailable('The database is unavailable; nothing was stored', 2)
-      if (err instanceof WriteTimeoutError) throw serviceUnavailable(`${err.message}; sending the same request again is safe`, 2)
       throw err
     }
 
