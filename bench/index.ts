@@ -6,6 +6,7 @@ import { copyCeiling, runIngestBench } from './ingest.js'
 import { runReadBench } from './read.js'
 import { runBacklogBench } from './summary-backlog.js'
 import { measureSummaryCost } from './summary-cost.js'
+import { runValidationBench } from './validation.js'
 
 // npm run bench [-- --duration 10 --readings 1000000 --skip-reads --skip-dashboard --backlog-only --pending 10000000]: ingest throughput and latency,
 // what the summary adds to a flush, then read latency over a seeded fleet, against a scratch
@@ -19,7 +20,9 @@ const { values } = parseArgs({
     'skip-dashboard': { type: 'boolean', default: false },
     // --backlog-only: only the reads over a backlog of --pending readings in summary deltas.
     'backlog-only': { type: 'boolean', default: false },
-    pending: { type: 'string', default: '10000000' }
+    pending: { type: 'string', default: '10000000' },
+    // --validation-only: zod against ajv on ingest bodies, in-process (bench/validation.ts).
+    'validation-only': { type: 'boolean', default: false }
   }
 })
 const durationS = Number(values.duration)
@@ -27,6 +30,10 @@ const readings = Number(values.readings)
 if (!Number.isFinite(durationS) || durationS <= 0) throw new Error('--duration must be a positive number of seconds')
 if (!Number.isInteger(readings) || readings < 20_000) throw new Error('--readings must be a whole number of at least 20000')
 
+if (values['validation-only']) {
+  await runValidationBench({ log: console.log })
+  process.exit(0)
+}
 const db = await benchDatabase()
 try {
   console.log(`database: ${db.kind}; ${durationS} s per scenario`)
