@@ -43,9 +43,10 @@ export default fp(async function openapi (fastify: FastifyInstance) {
 
   await fastify.register(swaggerUi, {
     routePrefix: '/docs',
-    // The page loads the same document from /docs/json. Its own files only: no CDN, no validator badge.
+    // The page loads the same document from /docs/json. Its own files only: no CDN, no validator
+    // badge; Swagger UI sets inline styles, so these pages (not the dashboard's) allow them.
     uiConfig: { deepLinking: false },
-    staticCSP: "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self' data:; " +
+    staticCSP: "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; font-src 'self' data:; " +
       "connect-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
   })
 }, { name: 'openapi' })
