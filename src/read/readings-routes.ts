@@ -19,7 +19,7 @@ const position = z.strictObject({
 
 // sensor_id is required: a newest-first listing across all sensors would need an index on ts
 // alone, one more index for every insert to maintain (see README).
-const readingsQuery = z.strictObject({
+export const readingsQuery = z.strictObject({
   sensor_id: sensorIdParam,
   variable: variableParam.optional(),
   from: timestampParam.optional(),

@@ -14,17 +14,17 @@ export const SENSORS_MAX_LIMIT = 10_000
 export const SILENT_DEFAULT_MINUTES = 10
 export const SILENT_MAX_MINUTES = 60 * 24 * 366
 
-const listQuery = z.strictObject({
+export const listQuery = z.strictObject({
   limit: limitParam(SENSORS_DEFAULT_LIMIT, SENSORS_MAX_LIMIT),
   cursor: cursorParam(z.strictObject({ sensor_id: z.int().min(-1).max(MAX_SENSOR_ID) })).optional()
 })
 
-const silentQuery = z.strictObject({
+export const silentQuery = z.strictObject({
   minutes: integerParam(1, SILENT_MAX_MINUTES).default(SILENT_DEFAULT_MINUTES),
   limit: limitParam(SENSORS_DEFAULT_LIMIT, SENSORS_MAX_LIMIT)
 })
 
-const sensorPath = z.strictObject({ id: sensorIdParam })
+export const sensorPath = z.strictObject({ id: sensorIdParam })
 
 /** GET /sensors, /sensors/silent and /sensors/{id}: answered from the per-sensor summary. */
 export default async function sensorsRoutes (instance: FastifyInstance, opts: { config: AppConfig }) {
