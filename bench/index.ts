@@ -10,6 +10,7 @@ import { runPartitionBench } from './partitions.js'
 import { runReadBench } from './read.js'
 import { runBacklogBench } from './summary-backlog.js'
 import { measureSummaryCost } from './summary-cost.js'
+import { runValidationBench } from './validation.js'
 
 // npm run bench [-- --duration 10 --readings 1000000 --skip-reads --skip-dashboard --backlog-only --pending 10000000 --aggregate-only --aggregate-sensors 10 --aggregate-rounds 2 --fleet-only]: ingest throughput and latency,
 // what the summary adds to a flush, then read latency over a seeded fleet, against a scratch
@@ -33,7 +34,9 @@ const { values } = parseArgs({
     // --auth-only: only the ABBA cost of per-sensor tokens on the single-reading path.
     'auth-only': { type: 'boolean', default: false },
     // --fleet-only: only the watchdog's fleet evaluation (its time, and its effect on ingest).
-    'fleet-only': { type: 'boolean', default: false }
+    'fleet-only': { type: 'boolean', default: false },
+    // --validation-only: zod against ajv on ingest bodies, in-process (bench/validation.ts).
+    'validation-only': { type: 'boolean', default: false }
   }
 })
 const durationS = Number(values.duration)
@@ -41,6 +44,10 @@ const readings = Number(values.readings)
 if (!Number.isFinite(durationS) || durationS <= 0) throw new Error('--duration must be a positive number of seconds')
 if (!Number.isInteger(readings) || readings < 20_000) throw new Error('--readings must be a whole number of at least 20000')
 
+if (values['validation-only']) {
+  await runValidationBench({ log: console.log })
+  process.exit(0)
+}
 const db = await benchDatabase()
 try {
   console.log(`database: ${db.kind}; ${durationS} s per scenario`)

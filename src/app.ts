@@ -8,6 +8,7 @@ import db from './plugins/db.js'
 import lifecycle from './plugins/lifecycle.js'
 import metrics from './metrics/plugin.js'
 import partitions from './plugins/partitions.js'
+import openapi from './openapi/plugin.js'
 import problemErrors, { frameworkErrors } from './plugins/problem-errors.js'
 import bodyParsers from './plugins/body-parsers.js'
 import clientErrors, { clientErrorHandler } from './plugins/client-errors.js'
@@ -44,6 +45,7 @@ export async function buildApp (config: AppConfig, options: BuildOptions = {}): 
 
   await app.register(problemErrors)
   await app.register(clientErrors)
+  await app.register(openapi)
   await app.register(lifecycle)
   await app.register(db, { config })
   await app.register(writer, { config })

@@ -23,8 +23,10 @@ const sensorPath = z.strictObject({ id: sensorIdParam })
  */
 export default async function pageRoutes (fastify: FastifyInstance, opts: { root?: string } = {}) {
   const root = opts.root ?? webDir
-  fastify.get('/', (_request, reply) => reply.redirect('/dashboard/'))
-  fastify.get('/dashboard', (_request, reply) => reply.redirect('/dashboard/'))
+  // HTML pages, not API: left out of /openapi.json.
+  const page = { schema: { hide: true } }
+  fastify.get('/', page, (_request, reply) => reply.redirect('/dashboard/'))
+  fastify.get('/dashboard', page, (_request, reply) => reply.redirect('/dashboard/'))
 
   await fastify.register(helmet, {
     contentSecurityPolicy: {
@@ -53,8 +55,8 @@ export default async function pageRoutes (fastify: FastifyInstance, opts: { root
     const notBuilt = async () => {
       throw new HttpProblem(404, 'dashboard-not-built', 'The dashboard has not been built: run npm run build')
     }
-    fastify.get('/dashboard/', notBuilt)
-    fastify.get('/dashboard/sensors/:id', notBuilt)
+    fastify.get('/dashboard/', page, notBuilt)
+    fastify.get('/dashboard/sensors/:id', page, notBuilt)
     return
   }
 
@@ -69,8 +71,8 @@ export default async function pageRoutes (fastify: FastifyInstance, opts: { root
     setHeaders: (reply, path) => reply.header('cache-control', path.includes(`${sep}assets${sep}`) ? IMMUTABLE : REVALIDATE)
   })
 
-  fastify.get('/dashboard/', (_request, reply) => reply.sendFile('index.html'))
-  fastify.get('/dashboard/sensors/:id', (request, reply) => {
+  fastify.get('/dashboard/', page, (_request, reply) => reply.sendFile('index.html'))
+  fastify.get('/dashboard/sensors/:id', page, (request, reply) => {
     parseParams(sensorPath, request.params, 'path parameters')
     return reply.sendFile('index.html')
   })

@@ -1,13 +1,16 @@
 import type { FastifyInstance } from 'fastify'
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import type { AppConfig } from '../config.js'
 import { version } from '../version.js'
+import { healthRoute, readyRoute } from './schemas.js'
 
 const HEALTH_CONTENT_TYPE = 'application/health+json'
 
 type Check = { componentType: string, status: 'pass' | 'fail', time: string, output?: string, observedValue?: number, observedUnit?: string }
 
 /** Liveness (/health) and readiness (/ready), in the IETF health-check response format. */
-export default async function healthRoutes (fastify: FastifyInstance, opts: { config: AppConfig }) {
+export default async function healthRoutes (instance: FastifyInstance, opts: { config: AppConfig }) {
+  const fastify = instance.withTypeProvider<TypeBoxTypeProvider>()
   const { config } = opts
   const identity = () => ({
     version,
@@ -16,11 +19,11 @@ export default async function healthRoutes (fastify: FastifyInstance, opts: { co
     uptime_s: Math.round((Date.now() - fastify.lifecycle.startedAt) / 1000)
   })
 
-  fastify.get('/health', async (_request, reply) => {
+  fastify.get('/health', { schema: healthRoute }, async (_request, reply) => {
     return reply.type(HEALTH_CONTENT_TYPE).send({ status: 'pass', ...identity() })
   })
 
-  fastify.get('/ready', async (_request, reply) => {
+  fastify.get('/ready', { schema: readyRoute }, async (_request, reply) => {
     const time = new Date().toISOString()
     const started = performance.now()
     const database: Check = { componentType: 'datastore', status: 'pass', time }

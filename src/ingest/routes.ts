@@ -1,17 +1,15 @@
 import type { FastifyInstance } from 'fastify'
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
+import type { Static } from 'typebox'
 import type { AppConfig } from '../config.js'
 import { requireTokens } from '../auth/require-tokens.js'
-import { HttpProblem, serviceUnavailable } from '../problem.js'
+import { HttpProblem } from '../problem.js'
 import { validateReadings, type Reading, type ReadingError } from './reading.js'
 import type { SensorScope } from '../auth/token-grants.js'
-import { DatabaseUnavailableError, QueueFullError, WriteTimeoutError, type Outcome } from './writer.js'
+import { IngestResult as IngestResultSchema, ingestRoute } from './schemas.js'
+import type { Outcome } from './writer.js'
 
-export interface IngestResult {
-  received: number
-  inserted: number
-  duplicates: number
-  conflicts: Array<{ index: number, stored: unknown }>
-}
+export type IngestResult = Static<typeof IngestResultSchema>
 
 function summarise (outcomes: Outcome[]): IngestResult {
   const result: IngestResult = { received: outcomes.length, inserted: 0, duplicates: 0, conflicts: [] }
@@ -36,14 +34,16 @@ function outsideScope (readings: Reading[], scope: SensorScope): { count: number
   return { count, errors }
 }
 
-export default async function ingestRoutes (fastify: FastifyInstance, opts: { config: AppConfig }) {
+export default async function ingestRoutes (instance: FastifyInstance, opts: { config: AppConfig }) {
+  const fastify = instance.withTypeProvider<TypeBoxTypeProvider>()
   const { config } = opts
   await requireTokens(fastify, config.ingestTokens)
 
   // Readings come as JSON or NDJSON only (src/plugins/body-parsers.ts): anything else is a 415.
   // A route-level hook, so it runs after @fastify/compress's decompressor and counts inflated bytes.
-  fastify.post('/readings', { preParsing: [fastify.bodyBudget.preParsing] }, async (request, reply) => {
-    const body = request.body
+  fastify.post('/readings', { schema: ingestRoute, preParsing: [fastify.bodyBudget.preParsing] }, async (request, reply) => {
+    // Unknown until validateReadings (zod) has checked it: the schema documents, it does not validate.
+    const body: unknown = request.body
     const single = body !== null && typeof body === 'object' && !Array.isArray(body)
     const items: unknown[] = Array.isArray(body) ? body : [body]
     if (items.length === 0) throw new HttpProblem(400, 'empty-batch', 'The request holds no readings')
@@ -73,10 +73,8 @@ export default async function ingestRoutes (fastify: FastifyInstance, opts: { co
     try {
       outcomes = await fastify.writer.write(validation.readings)
     } catch (err) {
+      // Answered by the error handler (src/plugins/problem-errors.ts): 503 with Retry-After.
       fastify.metrics.readingsFailed(items.length)
-      if (err instanceof QueueFullError) throw serviceUnavailable('The write queue is full; nothing was stored', 1)
-      if (err instanceof DatabaseUnavailableError) throw serviceUnavailable('The database is unavailable; nothing was stored', 2)
-      if (err instanceof WriteTimeoutError) throw serviceUnavailable(`${err.message}; sending the same request again is safe`, 2)
       throw err
     }
 

@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
 import type { AppConfig } from '../config.js'
 import { partitionRound, subscribe, summaryFold, writerFlush } from '../diagnostics.js'
+import { metricsRoute } from '../health/schemas.js'
 import { version } from '../version.js'
 import { AppMetrics } from './app-metrics.js'
 
@@ -44,7 +45,7 @@ export default fp(async function metrics (fastify: FastifyInstance, opts: { conf
     done()
   })
 
-  fastify.get('/metrics', async (_request, reply) => {
+  fastify.get('/metrics', { schema: metricsRoute }, async (_request, reply) => {
     return reply.type(appMetrics.registry.contentType).send(await appMetrics.registry.metrics())
   })
 }, { name: 'metrics', dependencies: ['db', 'writer', 'summary', 'partitions'] })

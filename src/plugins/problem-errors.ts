@@ -2,6 +2,7 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from
 import fp from 'fastify-plugin'
 import { HttpProblem, PROBLEM_CONTENT_TYPE, problem, serviceUnavailable } from '../problem.js'
 import { isDatabaseUnavailable, isTransientConflict } from '../db/errors.js'
+import { DatabaseUnavailableError, QueueFullError, WriteTimeoutError } from '../ingest/writer.js'
 
 const RETRY_AFTER_S = 2
 
@@ -18,8 +19,16 @@ const FASTIFY_DETAILS: Record<string, string> = {
   FST_ERR_MAX_PARAM_LENGTH: 'A path parameter is longer than this server accepts'
 }
 
-function toProblem (err: FastifyError | HttpProblem | Error, method: string): HttpProblem {
+/**
+ * The one place an error becomes an answer: problems thrown as such pass through; the writer's,
+ * the database's and Fastify's own errors are told in words a client can act on; anything else is
+ * a 500 without internals.
+ */
+export function toProblem (err: FastifyError | HttpProblem | Error, method: string): HttpProblem {
   if (err instanceof HttpProblem) return err
+  if (err instanceof QueueFullError) return serviceUnavailable('The write queue is full; nothing was stored', 1)
+  if (err instanceof DatabaseUnavailableError) return serviceUnavailable('The database is unavailable; nothing was stored', RETRY_AFTER_S)
+  if (err instanceof WriteTimeoutError) return serviceUnavailable(`${err.message}; sending the same request again is safe`, RETRY_AFTER_S)
   // Only a write may say what became of it; a read stored nothing to begin with.
   const outcome = method === 'GET' || method === 'HEAD' ? 'retry shortly' : 'nothing was stored'
   if (isDatabaseUnavailable(err)) return serviceUnavailable(`The database is unavailable; ${outcome}`, RETRY_AFTER_S)

@@ -1,10 +1,12 @@
 import type { FastifyInstance } from 'fastify'
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import { z } from 'zod'
 import { cursorParam } from './cursor.js'
 import { parseTimestamp } from '../ingest/timestamp.js'
 import { limitParam, parseParams, sensorIdParam, timestampParam, variableParam } from './query-params.js'
 import { ReadingsQueryRepository } from './readings-repository.js'
 import { ReadingsService } from './readings-service.js'
+import { readingsRoute } from './schemas.js'
 
 export const READINGS_DEFAULT_LIMIT = 100
 export const READINGS_MAX_LIMIT = 10_000
@@ -17,7 +19,7 @@ const position = z.strictObject({
 
 // sensor_id is required: a newest-first listing across all sensors would need an index on ts
 // alone, one more index for every insert to maintain (see README).
-const readingsQuery = z.strictObject({
+export const readingsQuery = z.strictObject({
   sensor_id: sensorIdParam,
   variable: variableParam.optional(),
   from: timestampParam.optional(),
@@ -27,10 +29,11 @@ const readingsQuery = z.strictObject({
 })
 
 /** GET /readings: one sensor's readings, newest first, with keyset pagination. */
-export default async function readingsRoutes (fastify: FastifyInstance) {
+export default async function readingsRoutes (instance: FastifyInstance) {
+  const fastify = instance.withTypeProvider<TypeBoxTypeProvider>()
   const service = new ReadingsService(new ReadingsQueryRepository(fastify.pg.pool))
 
-  fastify.get('/readings', async (request) => {
+  fastify.get('/readings', { schema: readingsRoute }, async (request) => {
     const query = parseParams(readingsQuery, request.query)
     return service.page({
       sensorId: query.sensor_id,

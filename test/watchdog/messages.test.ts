@@ -32,47 +32,98 @@ const dbRefused = 'HTTP 503: postgres:connection: connect ECONNREFUSED 172.18.0.
 
 const messages: Record<string, Notification[]> = {
   down: [{
-    key: `traefik#${since}`, kind: 'down', service: 'traefik', createdAt: at('2026-11-23T14:02:30.000Z'), ping: true,
-    since, failedChecks: 3, targets: [traefik('down', 3)]
+    key: `traefik#${since}`,
+    kind: 'down',
+    service: 'traefik',
+    createdAt: at('2026-11-23T14:02:30.000Z'),
+    ping: true,
+    since,
+    failedChecks: 3,
+    targets: [traefik('down', 3)]
   }],
   reminder: [{
-    key: `traefik#${since}`, kind: 'reminder', service: 'traefik', createdAt: at('2026-11-23T14:17:30.000Z'), ping: false,
-    since, durationMs: (15 * 60 + 20) * 1000, failedChecks: 93, reminderNumber: 1, targets: [traefik('down', 93)]
+    key: `traefik#${since}`,
+    kind: 'reminder',
+    service: 'traefik',
+    createdAt: at('2026-11-23T14:17:30.000Z'),
+    ping: false,
+    since,
+    durationMs: (15 * 60 + 20) * 1000,
+    failedChecks: 93,
+    reminderNumber: 1,
+    targets: [traefik('down', 93)]
   }],
   resolved: [{
-    key: `traefik#${since}`, kind: 'resolved', service: 'traefik', createdAt: at('2026-11-23T14:23:40.000Z'), ping: false,
-    since, durationMs: (21 * 60 + 30) * 1000, failedChecks: 127, targets: [traefik('up', 0)]
+    key: `traefik#${since}`,
+    kind: 'resolved',
+    service: 'traefik',
+    createdAt: at('2026-11-23T14:23:40.000Z'),
+    ping: false,
+    since,
+    durationMs: (21 * 60 + 30) * 1000,
+    failedChecks: 127,
+    targets: [traefik('up', 0)]
   }],
   degraded: [{
-    key: `api#${since}`, kind: 'degraded', service: 'api', createdAt: at('2026-11-23T14:02:30.000Z'), ping: false,
-    since, failedChecks: 3,
+    key: `api#${since}`,
+    kind: 'degraded',
+    service: 'api',
+    createdAt: at('2026-11-23T14:02:30.000Z'),
+    ping: false,
+    since,
+    failedChecks: 3,
     targets: [replica(1, 'up'), replica(2, 'down', 'connect ECONNREFUSED 172.18.0.5:3000', 3), replica(3, 'up')]
   }],
   flapping: [{
-    key: `api#${since}`, kind: 'flapping', service: 'api', createdAt: at('2026-11-23T14:04:40.000Z'), ping: false,
-    since, failedChecks: 9,
+    key: `api#${since}`,
+    kind: 'flapping',
+    service: 'api',
+    createdAt: at('2026-11-23T14:04:40.000Z'),
+    ping: false,
+    since,
+    failedChecks: 9,
     targets: [replica(1, 'up'), replica(2, 'flapping', 'HTTP 502: Bad Gateway', 9), replica(3, 'up')]
   }],
   'root cause': [{
-    key: `postgres#${since}`, kind: 'down', service: 'postgres', createdAt: at('2026-11-23T14:02:30.000Z'), ping: true,
-    since, failedChecks: 3,
+    key: `postgres#${since}`,
+    kind: 'down',
+    service: 'postgres',
+    createdAt: at('2026-11-23T14:02:30.000Z'),
+    ping: true,
+    since,
+    failedChecks: 3,
     targets: [{ name: 'postgres', url: 'postgres://watchdog:***@postgres:5432/iot', state: 'down', failedChecks: 3, since, error: 'connect ECONNREFUSED 172.18.0.2:5432' }],
     affected: [replica(1, 'down', dbRefused), replica(2, 'down', dbRefused), replica(3, 'down', dbRefused),
       { name: 'traefik', url: 'http://traefik:80/ready', state: 'down', failedChecks: 3, error: dbRefused }]
   }],
   'two incidents coalesced': [
     {
-      key: `traefik#${since}`, kind: 'down', service: 'traefik', createdAt: at('2026-11-23T14:02:30.000Z'), ping: true,
-      since, failedChecks: 3, targets: [traefik('down', 3)]
+      key: `traefik#${since}`,
+      kind: 'down',
+      service: 'traefik',
+      createdAt: at('2026-11-23T14:02:30.000Z'),
+      ping: true,
+      since,
+      failedChecks: 3,
+      targets: [traefik('down', 3)]
     },
     {
-      key: `api#${since}`, kind: 'degraded', service: 'api', createdAt: at('2026-11-23T14:02:31.000Z'), ping: false,
-      since, failedChecks: 3,
+      key: `api#${since}`,
+      kind: 'degraded',
+      service: 'api',
+      createdAt: at('2026-11-23T14:02:31.000Z'),
+      ping: false,
+      since,
+      failedChecks: 3,
       targets: [replica(1, 'up'), replica(2, 'down', 'connect ECONNREFUSED 172.18.0.5:3000', 3), replica(3, 'up')]
     }
   ],
   started: [{
-    key: 'watchdog-started', kind: 'started', service: 'watchdog', createdAt: since, ping: false,
+    key: 'watchdog-started',
+    kind: 'started',
+    service: 'watchdog',
+    createdAt: since,
+    ping: false,
     text: 'Watching 5 targets: **postgres**, **api** (api-1, api-2, api-3), **traefik**. No open incidents.',
     targets: []
   }]
