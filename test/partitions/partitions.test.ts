@@ -30,7 +30,7 @@ async function summary (app: App) {
 }
 
 t.test('the app makes the partitions from now to now + MAX_FUTURE_SKEW_S when it starts', async (t) => {
-  const app = await build(t, { summaryFoldIntervalMs: 0, maxFutureSkewS: 2 * 86_400 })
+  const app = await build(t, { partitionIntervalS: 86_400, summaryFoldIntervalMs: 0, maxFutureSkewS: 2 * 86_400 })
   const names = await partitionNames(app)
   const today = new Date(Math.floor(Date.now() / DAY_MS) * DAY_MS)
   for (let i = 0; i <= 2; i++) {
@@ -44,7 +44,7 @@ t.test('the app makes the partitions from now to now + MAX_FUTURE_SKEW_S when it
 })
 
 t.test('readings no partition covers (a backfill from years ago, a clock ahead) are stored in the default partition', async (t) => {
-  const app = await build(t, { summaryFoldIntervalMs: 0, maxFutureSkewS: 400 * 86_400 })
+  const app = await build(t, { partitionIntervalS: 86_400, summaryFoldIntervalMs: 0, maxFutureSkewS: 400 * 86_400 })
   const ahead = new Date(Date.now() + 300 * DAY_MS).toISOString()
   const res = await app.inject({ method: 'POST', url: '/readings', payload: [reading(1, '2019-03-04T05:06:07Z'), reading(1, ahead)] })
   t.equal(res.statusCode, 201)
@@ -56,7 +56,7 @@ t.test('readings no partition covers (a backfill from years ago, a clock ahead) 
 })
 
 t.test('a partition made for a range the default partition holds rows of takes them over: nothing lost, nothing doubled', async (t) => {
-  const app = await build(t, { summaryFoldIntervalMs: 0 })
+  const app = await build(t, { partitionIntervalS: 86_400, summaryFoldIntervalMs: 0 })
   const payload = [reading(1, '2020-01-01T00:00:00Z'), reading(1, '2020-01-01T23:59:59.999999Z'), reading(2, '2020-01-02T00:00:00Z'), reading(2, '2020-01-01T12:00:00Z')]
   t.equal((await app.inject({ method: 'POST', url: '/readings', payload })).statusCode, 201)
   const before = await summary(app)
@@ -78,7 +78,7 @@ t.test('a partition made for a range the default partition holds rows of takes t
 })
 
 t.test('a round gives backfilled readings in the default partition partitions of their own, once they are a minute old', async (t) => {
-  const app = await build(t, { summaryFoldIntervalMs: 0 })
+  const app = await build(t, { partitionIntervalS: 86_400, summaryFoldIntervalMs: 0 })
   await app.pg.query(`
     INSERT INTO readings (sensor_id, ts, variable, value, unit, received_at)
     VALUES (1, '2018-06-01T10:00:00Z', 'v', 1, 'u', now() - interval '2 minutes'),
@@ -118,7 +118,7 @@ t.test('retention drops whole partitions older than RETENTION_DAYS; the summary 
   const db = await freshDatabase(t)
   const lines: string[] = []
   const stream = new Writable({ write (chunk, _enc, done) { lines.push(String(chunk)); done() } })
-  const app = await buildApp(testConfig(db.url, { summaryFoldIntervalMs: 0, retentionDays: 30, logLevel: 'info' }), { logger: { level: 'info', stream } })
+  const app = await buildApp(testConfig(db.url, { partitionIntervalS: 86_400, summaryFoldIntervalMs: 0, retentionDays: 30, logLevel: 'info' }), { logger: { level: 'info', stream } })
   t.teardown(() => app.close())
   await app.ready()
 
@@ -153,7 +153,7 @@ t.test('retention drops whole partitions older than RETENTION_DAYS; the summary 
 })
 
 t.test('without RETENTION_DAYS nothing is dropped', async (t) => {
-  const app = await build(t, { summaryFoldIntervalMs: 0 })
+  const app = await build(t, { partitionIntervalS: 86_400, summaryFoldIntervalMs: 0 })
   await app.partitions.maintainer.createRange(day('2001-01-01'))
   const round = await app.partitions.run()
   t.same(round.dropped, [])
