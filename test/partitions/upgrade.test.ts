@@ -103,8 +103,11 @@ t.test('npm run migrate partitions a readings table of a million rows while writ
   t.equal((await app.inject({ method: 'POST', url: '/readings', payload: { ...again, value: -1 } })).statusCode, 409, 'or a conflict')
 })
 
-t.test('a long transaction holding readings delays the upgrade\'s exclusive locks, which let writers through meanwhile', async (t) => {
-  const db = await freshDatabase(t, { migrated: false })
+const lockingDb = await freshDatabase(t, { migrated: false })
+const oneSession = lockingDb.source === 'pglite' && 'embedded PGlite serves every connection from one session: another connection\'s open transaction holds all of them back'
+
+t.test('a long transaction holding readings delays the upgrade\'s exclusive locks, which let writers through meanwhile', { skip: oneSession }, async (t) => {
+  const db = lockingDb
   await migrateToPreviousRelease(db.url)
   const pool = testPool(t, db.url)
   await pool.query("INSERT INTO readings (sensor_id, ts, variable, value, unit) VALUES (1, '2024-01-01Z', 'v', 1, 'u')")
