@@ -1,4 +1,5 @@
 import pg from 'pg'
+import { loadConfig } from '../src/config.js'
 import type { Reading } from '../src/ingest/reading.js'
 import { ReadingsRepository } from '../src/ingest/repository.js'
 import { PartitionMaintainer } from '../src/partitions/maintainer.js'
@@ -36,9 +37,9 @@ export async function measurePartitionedIngest (opts: PartitionBenchOptions): Pr
   const partitioned = new pg.Pool({ connectionString: opts.databaseUrl, max: 2 })
   const baseline = new pg.Pool({ connectionString: opts.databaseUrl, max: 2, options: `-c search_path=${BASELINE_SCHEMA},public` })
   try {
-    // Every reading of the run falls in partitions made ahead, as in service.
+    // Every reading of the run falls in partitions made ahead, as in service, of the default width.
     const start = Date.now()
-    await new PartitionMaintainer(partitioned, { intervalS: 86_400, maxFutureSkewS: 86_400 }).createAhead(new Date(start))
+    await new PartitionMaintainer(partitioned, { intervalS: loadConfig({}).partitionIntervalS, maxFutureSkewS: 86_400 }).createAhead(new Date(start))
     const repositories = { A: new ReadingsRepository(baseline), B: new ReadingsRepository(partitioned) }
     let epochMs = start
     const measure = async (side: 'A' | 'B') => {
@@ -57,7 +58,7 @@ export async function measurePartitionedIngest (opts: PartitionBenchOptions): Pr
     }
     await measure('A'); await measure('B') // unmeasured: prepares the statements on every connection
     const result = await abba(opts.rounds, measure)
-    opts.log(`partitioned ingest (the writer's flush of 1,000 readings, 2 connections, ${opts.durationS} s each, A unpartitioned, B partitioned by day): ` +
+    opts.log(`partitioned ingest (the writer's flush of 1,000 readings, 2 connections, ${opts.durationS} s each, A unpartitioned, B partitioned by the default PARTITION_INTERVAL): ` +
       `B/A ${formatChange(result)}`)
     return result
   } finally {

@@ -7,6 +7,27 @@
 -- The migration runner wraps pending migrations in one transaction: the explicit COMMIT/BEGIN
 -- below split this one into four. Each step can run again after a failure of a later one.
 
+-- Both steps that lock readings exclusively take a moment once they hold the lock, but waiting
+-- for it behind a long transaction (a long read) would hold every writer queued behind the
+-- wait: each attempt waits at most a second, then lets the writers through and tries again.
+CREATE OR REPLACE FUNCTION pg_temp.lock_readings_briefly() RETURNS void LANGUAGE plpgsql AS $$
+DECLARE
+  previous text := current_setting('lock_timeout');
+BEGIN
+  FOR attempt IN 1..120 LOOP
+    BEGIN
+      PERFORM set_config('lock_timeout', '1s', true);
+      LOCK TABLE readings IN ACCESS EXCLUSIVE MODE;
+      PERFORM set_config('lock_timeout', previous, true);
+      RETURN;
+    EXCEPTION WHEN lock_not_available THEN
+      PERFORM pg_sleep(0.2);
+    END;
+  END LOOP;
+  RAISE EXCEPTION 'readings stayed locked by other transactions for 2 minutes; run the migration again';
+END
+$$;
+
 -- 1. The bound: past any reading a writer may accept meanwhile (now + MAX_FUTURE_SKEW_S, which
 -- src/db/migrate.ts passes as iot.max_future_skew_s). NOT VALID: instant; new rows are checked.
 DO $$
@@ -15,6 +36,7 @@ DECLARE
   bound timestamptz := date_bin('1 day', now() + skew, timestamptz '1970-01-01Z') + interval '2 days';
 BEGIN
   IF (SELECT relkind FROM pg_class WHERE oid = 'readings'::regclass) = 'r' THEN
+    PERFORM pg_temp.lock_readings_briefly();
     ALTER TABLE readings DROP CONSTRAINT IF EXISTS readings_legacy_ts_bound;
     EXECUTE format('ALTER TABLE readings ADD CONSTRAINT readings_legacy_ts_bound CHECK (ts < %L) NOT VALID', bound);
   END IF;
@@ -57,7 +79,7 @@ BEGIN
   IF (SELECT relkind FROM pg_class WHERE oid = 'readings'::regclass) <> 'r' THEN
     RETURN;
   END IF;
-  LOCK TABLE readings IN ACCESS EXCLUSIVE MODE;
+  PERFORM pg_temp.lock_readings_briefly();
   bound := (SELECT substring(pg_get_constraintdef(oid) FROM '''([^'']+)''')::timestamptz
     FROM pg_constraint WHERE conrelid = 'readings'::regclass AND conname = 'readings_legacy_ts_bound' AND convalidated);
   IF bound IS NULL THEN

@@ -49,7 +49,7 @@ export const envSchema = z.object({
   SUMMARY_READ_WAIT_MS: int(0, 60_000).default(500),
   INSTANCE_ID: z.string().min(1).default(hostname()),
   // Time partitions of readings (docs/design/partitions.md): width as hours or days, e.g. 6h, 1d, 7d.
-  PARTITION_INTERVAL: z.string().regex(/^[1-9][0-9]{0,3}[hd]$/, { error: 'expected hours or days, like 6h, 1d or 7d' }).default('1d'),
+  PARTITION_INTERVAL: z.string().regex(/^[1-9][0-9]{0,3}[hd]$/, { error: 'expected hours or days, like 6h, 1d or 7d' }).default('7d'),
   RETENTION_DAYS: int(1, 100_000).optional(),
   // Slow and hostile clients (docs/api.md).
   HEADERS_TIMEOUT_S: int(1, 3600).default(10),

@@ -86,3 +86,15 @@ t.test('summary fold chunks and the read wait have defaults and bounds', async (
   t.throws(() => loadConfig({ SUMMARY_FOLD_CHUNK_PAIRS: '1.5' }), { message: /SUMMARY_FOLD_CHUNK_PAIRS/ })
   t.throws(() => loadConfig({ SUMMARY_READ_WAIT_MS: '60001' }), { message: /SUMMARY_READ_WAIT_MS/ })
 })
+
+t.test('PARTITION_INTERVAL is hours or days, a week by default; RETENTION_DAYS unset keeps everything', async (t) => {
+  t.equal(loadConfig({}).partitionIntervalS, 7 * 86_400)
+  t.equal(loadConfig({ PARTITION_INTERVAL: '6h' }).partitionIntervalS, 6 * 3600)
+  t.equal(loadConfig({ PARTITION_INTERVAL: '1d' }).partitionIntervalS, 86_400)
+  for (const bad of ['0d', '1w', '1.5d', 'd', '1 d']) {
+    t.throws(() => loadConfig({ PARTITION_INTERVAL: bad }), { message: /PARTITION_INTERVAL=.*expected hours or days/ }, bad)
+  }
+  t.equal(loadConfig({}).retentionDays, undefined)
+  t.equal(loadConfig({ RETENTION_DAYS: '90' }).retentionDays, 90)
+  t.throws(() => loadConfig({ RETENTION_DAYS: '0' }), { message: /RETENTION_DAYS/ })
+})

@@ -114,11 +114,12 @@ export class PartitionMaintainer {
   async dropExpired (now: Date): Promise<DroppedPartition[]> {
     if (this.settings.retentionDays === undefined) return []
     const cutoff = new Date(now.getTime() - this.settings.retentionDays * 86_400_000)
-    const { rows } = await this.pool.query<{ partition: string, lower_bound: Date, upper_bound: Date }>(
+    // pg answers -infinity (the legacy partition's MINVALUE) as the number -Infinity.
+    const { rows } = await this.pool.query<{ partition: string, lower_bound: Date | number, upper_bound: Date }>(
       'SELECT partition, lower_bound, upper_bound FROM drop_readings_partitions_before($1)', [cutoff])
     return rows.map((r) => ({
       partition: r.partition,
-      from: Number.isFinite(r.lower_bound.getTime()) ? r.lower_bound : null,
+      from: r.lower_bound instanceof Date ? r.lower_bound : null,
       to: r.upper_bound
     }))
   }
