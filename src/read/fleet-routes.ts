@@ -1,9 +1,11 @@
 import type { FastifyInstance } from 'fastify'
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import { z } from 'zod'
 import type { AppConfig } from '../config.js'
 import { cursorParam } from './cursor.js'
 import { FleetRepository, type SensorRanges } from './fleet-repository.js'
 import { FleetService } from './fleet-service.js'
+import { fleetLastSeenRoute, fleetLatestRoute } from './schemas.js'
 import { integerParam, limitParam, MAX_SENSOR_ID, parseParams, variableParam } from './query-params.js'
 
 export const FLEET_DEFAULT_LIMIT = 10_000
@@ -43,7 +45,7 @@ const numberParam = z.string({ error: 'must be given once' })
 
 const booleanParam = z.enum(['true', 'false'], { error: 'must be true or false' }).transform((s) => s === 'true')
 
-const latestQuery = z.strictObject({
+export const latestQuery = z.strictObject({
   variable: variableParam,
   sensors: sensorsParam.optional(),
   min: numberParam.optional(),
@@ -52,7 +54,7 @@ const latestQuery = z.strictObject({
   cursor: cursorParam(z.strictObject({ sensor_id: z.int().min(-1).max(MAX_SENSOR_ID) })).optional()
 })
 
-const lastSeenQuery = z.strictObject({
+export const lastSeenQuery = z.strictObject({
   per_variable: booleanParam.default(false),
   sensors: sensorsParam.optional(),
   silent_for: integerParam(0, SILENT_FOR_MAX_S).optional(),
@@ -69,7 +71,8 @@ const lastSeenQuery = z.strictObject({
  * GET /fleet/latest and /fleet/last-seen: the whole fleet in a few requests, for the watchdog's
  * fleet alarms, answered from the per-sensor summary as parallel arrays.
  */
-export default async function fleetRoutes (fastify: FastifyInstance, opts: { config: AppConfig }) {
+export default async function fleetRoutes (instance: FastifyInstance, opts: { config: AppConfig }) {
+  const fastify = instance.withTypeProvider<TypeBoxTypeProvider>()
   const { config } = opts
   const service = new FleetService(new FleetRepository(fastify.pg.pool), fastify.summary, {
     waitMs: config.summaryReadWaitMs,
@@ -77,12 +80,12 @@ export default async function fleetRoutes (fastify: FastifyInstance, opts: { con
     now: config.now
   })
 
-  fastify.get('/fleet/latest', async (request) => {
+  fastify.get('/fleet/latest', { schema: fleetLatestRoute }, async (request) => {
     const query = parseParams(latestQuery, request.query)
     return service.latest(query.variable, query.limit, query.sensors, { min: query.min, max: query.max }, query.cursor)
   })
 
-  fastify.get('/fleet/last-seen', async (request) => {
+  fastify.get('/fleet/last-seen', { schema: fleetLastSeenRoute }, async (request) => {
     const query = parseParams(lastSeenQuery, request.query)
     return service.lastSeen(query.per_variable, query.limit, query.sensors, query.silent_for, query.cursor)
   })

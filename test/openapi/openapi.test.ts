@@ -62,8 +62,9 @@ t.test('GET /openapi.json is a valid OpenAPI 3.1 document', async (t) => {
 t.test('every API route is in the document', async (t) => {
   const documented = operations.map((o) => `${o.method} ${o.path}`).sort()
   t.same(documented, [
-    'GET /dashboard/events', 'GET /health', 'GET /metrics', 'GET /readings', 'GET /ready',
-    'GET /sensors', 'GET /sensors/silent', 'GET /sensors/{id}', 'POST /readings'
+    'GET /dashboard/events', 'GET /fleet/last-seen', 'GET /fleet/latest', 'GET /health', 'GET /metrics',
+    'GET /readings', 'GET /readings/aggregate', 'GET /ready', 'GET /sensors', 'GET /sensors/silent',
+    'GET /sensors/{id}', 'GET /stats/ingest', 'POST /readings'
   ])
   for (const o of operations) t.ok(Object.keys(o.operation.responses ?? {}).some((s) => s.startsWith('2')), `${o.method} ${o.path} documents its answer`)
 })
