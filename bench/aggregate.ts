@@ -155,7 +155,10 @@ export async function runAggregateBench (opts: AggregateBenchOptions): Promise<{
       if (rounds > 0) {
         // Side A: the rollup trigger disabled (a bench-only switch: rollups then miss what is folded); B: as deployed.
         let sensorBase = 2_000_000
-        const run = async () => (await ingest(api.url, { durationS, connections: 8, sensorBase: sensorBase += FLEET })).readingsPerS
+        const run = async () => {
+          sensorBase += FLEET
+          return (await ingest(api.url, { durationS, connections: 8, sensorBase })).readingsPerS
+        }
         await run() // warm-up
         rollupCost = await abba(rounds, async (side) => {
           await pool.query(`ALTER TABLE sensor_summary_deltas ${side === 'B' ? 'ENABLE' : 'DISABLE'} TRIGGER sensor_summary_deltas_rolled_up`)

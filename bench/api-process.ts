@@ -10,7 +10,6 @@ export interface ApiProcess {
   stop(): Promise<void>
 }
 
-
 async function stop (child: ChildProcess): Promise<void> {
   if (child.exitCode !== null) return
   const exited = once(child, 'exit')

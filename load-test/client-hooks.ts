@@ -57,6 +57,7 @@ const changed = (missing: string[]) => new AutocannonChangedError(`autocannon's 
 /** Throws AutocannonChangedError unless `client`, as `setupClient` gets it, has everything the hooks use. */
 export function assertHookable (client: unknown): asserts client is AutocannonClient {
   const c = client as Record<string, unknown>
+  // eslint-disable-next-line valid-typeof -- each `type` is one of typeof's own names (HOOKED)
   const missing = HOOKED.filter(([name, type]) => typeof c[name] !== type).map(([name, type]) => `${name} (${type})`)
   if (missing.length > 0) throw changed(missing)
 }

@@ -120,7 +120,7 @@ export function renderReport (s: Summary): string {
   const bands: Bands = s.outages.map((o) => ({ from: o.startS, to: o.startS + o.durationS, label: describeOutage(o) }))
   const verdict = s.passed ? '<span class="passed">PASSED</span>' : '<span class="failed">FAILED</span>'
   const reasons = s.reasons.length === 0 ? '' : `<ul class="reasons">${s.reasons.map((r) => `<li>${escapeHtml(r)}</li>`).join('')}</ul>`
-  const latencyTable = `<table><thead><tr><th></th><th class="n">p50</th><th class="n">p90</th><th class="n">p99</th><th class="n">max</th></tr></thead><tbody>` +
+  const latencyTable = '<table><thead><tr><th></th><th class="n">p50</th><th class="n">p90</th><th class="n">p99</th><th class="n">max</th></tr></thead><tbody>' +
     (s.latencyFrom === 'schedule'
       ? percentileRow('latency from the schedule (what a sensor waits)', s.latencyMs) + percentileRow('service time (from the send)', s.serviceTimeMs)
       : percentileRow('latency from the send (--max: no schedule)', s.latencyMs)) +

@@ -166,7 +166,9 @@ export function summaryLines (s: Summary): Array<[string, string]> {
     : `${v.holds ? 'holds' : 'FAILED'}: stored ${v.stored} for ${v.acknowledged} acknowledged unique readings: lost: ${v.lost}, duplicated: ${v.duplicated}` +
       (v.unacknowledged > 0 ? `; unacknowledged: ${v.unacknowledged}, stored: ${v.unacknowledgedStored}` : '') +
       (v.rejectedStored > 0 ? `; rejected yet stored: ${v.rejectedStored}` : '')
-  const non2xx = sum(s.non2xx.byStatus) === 0 ? 'none' : statusList(s.non2xx.byStatus) +
+  const non2xx = sum(s.non2xx.byStatus) === 0
+    ? 'none'
+    : statusList(s.non2xx.byStatus) +
     (Object.keys(s.non2xx.retryAfter).length > 0 ? ` (503 Retry-After: ${Object.keys(s.non2xx.retryAfter).join(', ')} s)` : '')
   return [
     ['target', `${s.urls.join(', ')}, ${describePace(s.pace)}, batch ${s.batch}, ${s.connections} connections`],

@@ -133,8 +133,16 @@ export interface Verification {
  */
 export function compareCounts (tallies: readonly SensorTally[], stored: readonly number[]): Verification {
   const v: Verification = {
-    stored: 0, uniqueSent: 0, acknowledged: 0, unacknowledged: 0, unacknowledgedStored: 0,
-    rejected: 0, rejectedStored: 0, lost: 0, duplicated: 0, holds: false
+    stored: 0,
+    uniqueSent: 0,
+    acknowledged: 0,
+    unacknowledged: 0,
+    unacknowledgedStored: 0,
+    rejected: 0,
+    rejectedStored: 0,
+    lost: 0,
+    duplicated: 0,
+    holds: false
   }
   tallies.forEach((t, s) => {
     const S = stored[s] ?? 0

@@ -18,7 +18,8 @@ export interface ReadingError {
   message: string
 }
 
-const CONTROL_CHARS = /[\u0000-\u001F\u007F-\u009F]/
+// eslint-disable-next-line no-control-regex -- control characters are what it finds
+export const CONTROL_CHARS = /[\u0000-\u001F\u007F-\u009F]/
 
 // A missing field and a field of the wrong type get different messages.
 const typeError = (expected: string) => (issue: { input?: unknown }) =>

@@ -158,6 +158,6 @@ export class AppMetrics {
   }
 
   private gauge (name: string, help: string, read: () => number): void {
-    new Gauge({ name, help, registers: [this.registry], collect () { this.set(read()) } })
+    this.registry.registerMetric(new Gauge({ name, help, registers: [], collect () { this.set(read()) } }))
   }
 }

@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { CONTROL_CHARS } from '../ingest/reading.js'
 import { parseTimestamp } from '../ingest/timestamp.js'
 import { HttpProblem } from '../problem.js'
 
@@ -21,7 +22,6 @@ export function integerParam (min: number, max: number) {
 export const sensorIdParam = integerParam(0, MAX_SENSOR_ID)
 
 // As in a reading's text fields (src/ingest/reading.ts): C0, DEL and C1, NUL included.
-const CONTROL_CHARS = /[\u0000-\u001F\u007F-\u009F]/
 
 /** Text as strict as a reading's text fields: `min`..`max` characters, valid Unicode, no control characters. */
 export const textParam = (min: number, max: number) => z.string({ error: 'must be given once' })

@@ -49,7 +49,7 @@ t.test('while no live feed listens, a change notifies nobody', { skip: noNotific
   const liveSessions = async () => (await pool.query<{ n: number }>(
     "SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND application_name LIKE 'iot-sensors-service/%/live'")).rows[0]!.n
   await until(async () => await liveSessions() === 0, 5000, 'the earlier listeners gone')
-  await pool.query(`INSERT INTO sensor_variable_summary VALUES (3000, 'x', 1, now(), now(), 1, 'C')`)
+  await pool.query('INSERT INTO sensor_variable_summary VALUES (3000, \'x\', 1, now(), now(), 1, \'C\')')
   await new Promise((resolve) => setTimeout(resolve, 300))
   t.same(payloads, [])
 })
@@ -64,10 +64,10 @@ t.test('a rolled-back change notifies nobody', { skip: noNotifications }, async 
   const pool = testPool(t, url)
   const client = await pool.connect()
   await client.query('BEGIN')
-  await client.query(`INSERT INTO sensor_variable_summary VALUES (1, 'x', 1, now(), now(), 1, 'C')`)
+  await client.query('INSERT INTO sensor_variable_summary VALUES (1, \'x\', 1, now(), now(), 1, \'C\')')
   await client.query('ROLLBACK')
   client.release()
-  await pool.query(`INSERT INTO sensor_variable_summary VALUES (2, 'x', 1, now(), now(), 1, 'C')`)
+  await pool.query('INSERT INTO sensor_variable_summary VALUES (2, \'x\', 1, now(), now(), 1, \'C\')')
   await until(() => payloads.length === 1, 5000, 'the committed change\'s notification')
   t.same(payloads, ['2'])
 })

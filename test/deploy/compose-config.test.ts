@@ -1,6 +1,6 @@
+/* eslint-disable no-template-curly-in-string -- ${VAR} here is Compose's and the watchdog config's interpolation, not a template */
 import t from 'tap'
 import { parse } from 'yaml'
-import { loadConfig } from '../../src/config.js'
 import {
   durationMs, envNumber, interpolatedNames, loadCompose, loadTraefikStatic, repoFile, service, withDefaults
 } from './helpers/deploy-files.js'

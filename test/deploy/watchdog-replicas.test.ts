@@ -27,7 +27,6 @@ const replicas: Replica[] = await Promise.all([1, 2, 3].map((n) => startReplica(
   READY_DRAIN_DELAY_S: '60'
 })))
 
-
 /** Fails the wait instead of hanging the suite. */
 function within<T> (promise: Promise<T>, ms: number, what: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined

@@ -18,7 +18,7 @@ const post = (body: string, headers = '') =>
 const cases: Array<[name: string, bytes: string, status: number]> = [
   ['not HTTP at all', 'GARBAGE\r\n\r\n', 400],
   ['an unknown HTTP version', 'GET /health HTTP/7.1\r\nHost: x\r\n\r\n', 400],
-  ['Content-Length and Transfer-Encoding together', `POST /readings HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n`, 400],
+  ['Content-Length and Transfer-Encoding together', 'POST /readings HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n', 400],
   ['two different Content-Lengths', `POST /readings HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 5\r\nContent-Length: 6\r\n\r\n${reading(1)}`, 400],
   ['a chunk size that is not hex', `POST /readings HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n${reading(1)}\r\n0\r\n\r\n`, 400],
   ['a NUL in a header value', 'GET /health HTTP/1.1\r\nHost: x\r\nX-A: a\u0000b\r\n\r\n', 400],

@@ -4,7 +4,7 @@ import { freshDatabase, holdReadingsLock } from '../helpers/database.js'
 import { startTcpProxy, throughProxy } from '../helpers/tcp-proxy.js'
 import { until } from '../helpers/wait.js'
 
-const reading = (sensor_id: number) => ({ sensor_id, timestamp: '2024-05-01T00:00:00Z', variable: 'v', value: 1, unit: 'u' })
+const reading = (sensorId: number) => ({ sensor_id: sensorId, timestamp: '2024-05-01T00:00:00Z', variable: 'v', value: 1, unit: 'u' })
 
 t.test('database cut: 503 with Retry-After within 2 s, then writes succeed again without a restart', async (t) => {
   const db = await freshDatabase(t)

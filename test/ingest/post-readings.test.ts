@@ -118,7 +118,7 @@ t.test('two readings one microsecond apart are two readings, both kept to the mi
   const app = await build(t)
   const res = await post(app, [reading({ timestamp: '2024-05-01T00:00:00.000001Z' }), reading({ timestamp: '2024-05-01T00:00:00.000002Z' })])
   t.equal(res.json().inserted, 2)
-  const { rows } = await app.pg.query(`SELECT to_char(ts AT TIME ZONE 'UTC', 'SS.US') AS s FROM readings ORDER BY ts`)
+  const { rows } = await app.pg.query('SELECT to_char(ts AT TIME ZONE \'UTC\', \'SS.US\') AS s FROM readings ORDER BY ts')
   t.same(rows.map((r) => r.s), ['00.000001', '00.000002'])
 })
 

@@ -34,7 +34,7 @@ t.test('a run that fell behind keeps each slot\'s due time, is told to go at onc
 })
 
 t.test('the schedule counts what is due whether or not it was sent, up to the run\'s last slot', async (t) => {
-  let now = 50
+  const now = 50
   const pacer = new EvenPacer(0.1, () => now, 5)
   t.equal(pacer.dueBy(now), 0, 'nothing is due before the first slot is taken')
   pacer.takeSlot()

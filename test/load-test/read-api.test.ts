@@ -11,8 +11,8 @@ const post = (url: string, body: unknown, token?: string) => fetch(`${url}/readi
 // An API without tokens, shared by the tests that need no other configuration.
 const { url } = await listeningApp(t)
 
-const reading = (sensor_id: number, second: number) =>
-  ({ sensor_id, timestamp: `2026-01-01T00:00:${String(second).padStart(2, '0')}Z`, variable: 'temperature', value: 20 + second, unit: '°C' })
+const reading = (sensorId: number, second: number) =>
+  ({ sensor_id: sensorId, timestamp: `2026-01-01T00:00:${String(second).padStart(2, '0')}Z`, variable: 'temperature', value: 20 + second, unit: '°C' })
 
 t.test('stored counts come from GET /sensors/{id}; a sensor without readings counts 0', async (t) => {
   t.equal((await post(url, [reading(11, 1), reading(11, 2), reading(12, 1)])).status, 201)

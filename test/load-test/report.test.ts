@@ -114,7 +114,15 @@ t.test('the server line says how memory moved, the worst lag and queue, and unan
 
 t.test('a timeline row as printed while the run goes', async (t) => {
   const row = {
-    startS: 5, endS: 6, at: '2026-11-23T16:00:05.000Z', readingsSent: 200, readingsAcknowledged: 187, errors: 1, status503: 2, otherNon2xx: 0, behind: 12,
+    startS: 5,
+    endS: 6,
+    at: '2026-11-23T16:00:05.000Z',
+    readingsSent: 200,
+    readingsAcknowledged: 187,
+    errors: 1,
+    status503: 2,
+    otherNon2xx: 0,
+    behind: 12,
     latencyMs: { p50: 3.1, p90: 6, p99: 812.4, max: 900 },
     serviceTimeMs: { p50: 2.9, p90: 5, p99: 7.7, max: 9 },
     server: [{ target: 'http://a', atS: 5.5, ok: true as const, rssBytes: 90 * 1024 * 1024, eventLoopLagMaxMs: 12, writeQueueDepth: 3 }]

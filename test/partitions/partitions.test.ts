@@ -39,7 +39,7 @@ t.test('the app makes the partitions from now to now + MAX_FUTURE_SKEW_S when it
   }
   const res = await app.inject({ method: 'POST', url: '/readings', payload: [reading(1, new Date().toISOString())] })
   t.equal(res.statusCode, 201)
-  const { rows } = await app.pg.query("SELECT count(*)::int AS n FROM readings_default")
+  const { rows } = await app.pg.query('SELECT count(*)::int AS n FROM readings_default')
   t.equal(rows[0].n, 0, 'a reading of now goes to its own partition, not the default')
 })
 
@@ -102,7 +102,7 @@ t.test('partition widths of hours: each range is its interval, aligned on the ep
   const maintainer = new PartitionMaintainer(pool, { intervalS: 6 * 3600, maxFutureSkewS: 0 })
   const made = await maintainer.createAhead(new Date('2025-02-03T13:14:15Z'))
   t.same(made.map((p) => p.partition), ['readings_p20250203_120000', 'readings_p20250203_180000'])
-  const { rows } = await pool.query("SELECT name, lower_bound, upper_bound FROM readings_partitions()")
+  const { rows } = await pool.query('SELECT name, lower_bound, upper_bound FROM readings_partitions()')
   t.same(rows.map((r) => [r.name, r.upper_bound.getTime() - r.lower_bound.getTime()]), [
     ['readings_p20250203_120000', 6 * 3600_000], ['readings_p20250203_180000', 6 * 3600_000]
   ])

@@ -20,8 +20,15 @@ async function migrateToPreviousRelease (url: string): Promise<void> {
   await dbClient.connect()
   try {
     await runner({
-      dbClient, dir: migrationsDir, migrationsTable: 'schema_migrations', direction: 'up', count: before.length,
-      singleTransaction: true, checkOrder: true, log: () => {}, logger: { info: () => {}, warn: () => {}, error: () => {}, debug: () => {} }
+      dbClient,
+      dir: migrationsDir,
+      migrationsTable: 'schema_migrations',
+      direction: 'up',
+      count: before.length,
+      singleTransaction: true,
+      checkOrder: true,
+      log: () => {},
+      logger: { info: () => {}, warn: () => {}, error: () => {}, debug: () => {} }
     })
   } finally {
     await dbClient.end()
@@ -54,7 +61,8 @@ t.test('npm run migrate partitions a readings table of a million rows while writ
     for (let i = 1; writing; i++) {
       const started = performance.now()
       const res = await app.inject({
-        method: 'POST', url: '/readings',
+        method: 'POST',
+        url: '/readings',
         payload: { sensor_id: 5000 + (i % 7), timestamp: new Date(Date.UTC(2024, 0, 1) + i * 1000).toISOString(), variable: 'temperature', value: i, unit: 'C' }
       })
       longestMs = Math.max(longestMs, performance.now() - started)
@@ -97,7 +105,7 @@ t.test('npm run migrate partitions a readings table of a million rows while writ
     WHERE s.reading_count IS DISTINCT FROM r.c OR s.first_seen IS DISTINCT FROM r.f OR s.last_seen IS DISTINCT FROM r.l`)
   t.equal(mismatch!.n, 0, 'the summary counts every reading')
 
-  const { rows: [old] } = await pool.query("SELECT sensor_id, ts, value FROM readings_legacy WHERE sensor_id = 1 LIMIT 1")
+  const { rows: [old] } = await pool.query('SELECT sensor_id, ts, value FROM readings_legacy WHERE sensor_id = 1 LIMIT 1')
   const again = { sensor_id: 1, timestamp: old!.ts.toISOString(), variable: 'temperature', value: old!.value, unit: 'C' }
   t.equal((await app.inject({ method: 'POST', url: '/readings', payload: again })).json().duplicates, 1, 'a reading stored before the upgrade is a duplicate')
   t.equal((await app.inject({ method: 'POST', url: '/readings', payload: { ...again, value: -1 } })).statusCode, 409, 'or a conflict')
@@ -123,7 +131,7 @@ t.test('a long transaction holding readings delays the upgrade\'s exclusive lock
   await new Promise((resolve) => setTimeout(resolve, 2000))
   await reader.query('COMMIT')
   t.same(await migrating, [`${PARTITIONING}_partition-readings`])
-  const { rows } = await pool.query("SELECT sensor_id, tableoid::regclass::text AS p FROM readings ORDER BY sensor_id")
+  const { rows } = await pool.query('SELECT sensor_id, tableoid::regclass::text AS p FROM readings ORDER BY sensor_id')
   t.same(rows, [{ sensor_id: 1, p: 'readings_legacy' }, { sensor_id: 2, p: 'readings_legacy' }])
 
   // Retention drops the legacy partition once all of it (everything before its bound) is old enough.

@@ -22,10 +22,10 @@ function values (seed: number) {
 }
 
 /** Readings of one sensor-variable every `everyS` seconds from BASE + offsetS, `n` of them. */
-function series (sensor_id: number, variable: string, n: number, everyS: number, offsetS = 0, seed = 1) {
+function series (sensorId: number, variable: string, n: number, everyS: number, offsetS = 0, seed = 1) {
   const next = values(seed)
   return Array.from({ length: n }, (_, i) => ({
-    sensor_id, variable, unit: 'u', value: next(), timestamp: new Date(BASE + (offsetS + i * everyS) * 1000).toISOString()
+    sensor_id: sensorId, variable, unit: 'u', value: next(), timestamp: new Date(BASE + (offsetS + i * everyS) * 1000).toISOString()
   }))
 }
 

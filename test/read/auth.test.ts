@@ -27,7 +27,9 @@ t.test('with READ_TOKENS set, reads with one of the tokens are answered', async 
 t.test('READ_TOKENS do not open ingestion, and health and metrics stay open', async (t) => {
   const app = await build(t, { databaseUrl, readTokens: ['r3ad'], ingestTokens: ['1ngest'] })
   const post = await app.inject({
-    method: 'POST', url: '/readings', headers: { authorization: 'Bearer r3ad' },
+    method: 'POST',
+    url: '/readings',
+    headers: { authorization: 'Bearer r3ad' },
     payload: { sensor_id: 1, timestamp: '2024-05-01T12:00:00Z', variable: 't', value: 1, unit: '' }
   })
   t.equal(post.statusCode, 401)

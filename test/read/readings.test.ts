@@ -7,8 +7,8 @@ const app = await appPerFile(t)
 const BASE = Date.parse('2024-05-01T12:00:00Z')
 
 /** n readings of one sensor, one per second from BASE, alternating two variables. */
-const series = (sensor_id: number, n: number, from = 0) => Array.from({ length: n }, (_, i) => ({
-  sensor_id,
+const series = (sensorId: number, n: number, from = 0) => Array.from({ length: n }, (_, i) => ({
+  sensor_id: sensorId,
   timestamp: new Date(BASE + (from + i) * 1000).toISOString(),
   variable: i % 2 === 0 ? 'temperature' : 'humidity',
   value: from + i,

@@ -33,11 +33,17 @@ t.test('GET /sensors/{id} summarises the stored readings with the latest value o
     mean_interval_s: 10,
     variables: [
       {
-        variable: 'humidity', reading_count: 2, first_seen: '2024-05-01T12:00:00.000001Z', last_seen: '2024-05-01T12:00:20.000001Z',
+        variable: 'humidity',
+        reading_count: 2,
+        first_seen: '2024-05-01T12:00:00.000001Z',
+        last_seen: '2024-05-01T12:00:20.000001Z',
         latest: { timestamp: '2024-05-01T12:00:20.000001Z', value: 42, unit: '%' }
       },
       {
-        variable: 'temperature', reading_count: 3, first_seen: '2024-05-01T12:00:00.000001Z', last_seen: '2024-05-01T12:00:20.000001Z',
+        variable: 'temperature',
+        reading_count: 3,
+        first_seen: '2024-05-01T12:00:00.000001Z',
+        last_seen: '2024-05-01T12:00:20.000001Z',
         latest: { timestamp: '2024-05-01T12:00:20.000001Z', value: 22, unit: 'C' }
       }
     ]
@@ -94,7 +100,7 @@ t.test('GET /sensors/{id} with an id that is not a sensor id is a 400 problem', 
 
 t.test('GET /sensors pages through every sensor once, by id', async (t) => {
   const ids = [3, 1, 2147483647, 0, 42, 7, 8]
-  await post(app, ids.map((sensor_id) => reading({ sensor_id })))
+  await post(app, ids.map((sensorId) => reading({ sensor_id: sensorId })))
   await post(app, reading({ sensor_id: 42, variable: 'humidity', unit: '%' }))
   const seen: Json[] = []
   let cursor: string | null = null

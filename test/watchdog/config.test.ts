@@ -1,3 +1,4 @@
+/* eslint-disable no-template-curly-in-string -- ${VAR} here is Compose's and the watchdog config's interpolation, not a template */
 import { writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import t from 'tap'

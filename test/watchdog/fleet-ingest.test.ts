@@ -30,7 +30,12 @@ t.test('fleet-wide ingest stopped is one FLEET incident, before any sensor is si
   const state = initialFleetState()
   const now = Date.UTC(2026, 0, 1)
   const snapshot = (stalled: boolean, silent: number): FleetSnapshot => ({
-    now, fleetSize: 100, silentSensors: silent, requests: 2, latest: new Map(), ingestStalled: stalled,
+    now,
+    fleetSize: 100,
+    silentSensors: silent,
+    requests: 2,
+    latest: new Map(),
+    ingestStalled: stalled,
     silent: Array.from({ length: silent }, (_, i) => ({ sensorId: i + 1, lastSeen: now - 11 * 60_000 }))
   })
   const opened = evaluateFleet(state, snapshot(true, 0), { config, now, blocked: false })

@@ -20,7 +20,6 @@ function within<T> (promise: Promise<T>, ms: number, what: string): Promise<T> {
   ])
 }
 
-
 function startProcess (t: Test, env: Record<string, string>): ChildProcess {
   const child = spawn(process.execPath, ['--import', 'tsx', 'watchdog/main.ts'], {
     cwd: root,

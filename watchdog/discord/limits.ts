@@ -107,6 +107,7 @@ export function fitPayload (payload: WebhookPayload): WebhookPayload {
  * it shows as typed (`<@&1>` stays text, `**x**` is not bold).
  */
 export function plainText (text: string, max = 100): string {
+  // eslint-disable-next-line no-control-regex -- control characters are what it replaces
   const line = truncate(text.replace(/[\u0000-\u001F\u007F-\u009F\u2028\u2029]/g, ' '), max)
   return neutralizeMentions(line).replace(/[\\*_~`|>#[\]()<-]/g, '\\$&')
 }

@@ -127,7 +127,7 @@ class Outbox {
 
 function evaluateSilence (state: FleetState, snapshot: FleetSnapshot, context: FleetContext, out: Outbox): void {
   const { config, now } = context
-  const { afterMs, retireAfterMs } = config.silence
+  const { retireAfterMs } = config.silence
   const apiNow = snapshot.now
   const fleetSize = snapshot.fleetSize
   const inGrace = state.graceUntil !== undefined

@@ -46,10 +46,12 @@ export class SwitchableTarget {
       })
       case 'fail':
         res.writeHead(500, { 'content-type': 'text/plain' })
-        return void res.end(this.failureText)
+        res.end(this.failureText)
+        return
       case 'slow': {
         const timer = setTimeout(() => health(200, 'pass', {}), this.slowMs)
-        return void res.on('close', () => clearTimeout(timer))
+        res.on('close', () => clearTimeout(timer))
+        return
       }
       case 'hang':
         this.hanging.add(res)

@@ -49,19 +49,19 @@ export function FleetPage () {
       <Header status={feed.status} />
       <main>
         {feed.status === 'offline' && <OfflineBanner retryInMs={feed.retryInMs} />}
-        <div class="toolbar">
+        <div class='toolbar'>
           <h1>Fleet</h1>
-          <Segmented label="Silent after" options={WINDOWS} value={windowMin} onChange={chooseWindow} testId="silence-window" />
+          <Segmented label='Silent after' options={WINDOWS} value={windowMin} onChange={chooseWindow} testId='silence-window' />
         </div>
-        {!feed.loaded && feed.status !== 'offline' && <StateMessage testId="loading">Loading the fleet…</StateMessage>}
-        {!feed.loaded && feed.status === 'offline' && <StateMessage testId="unreachable">The API does not answer, so the fleet cannot be shown yet. This page keeps trying.</StateMessage>}
+        {!feed.loaded && feed.status !== 'offline' && <StateMessage testId='loading'>Loading the fleet…</StateMessage>}
+        {!feed.loaded && feed.status === 'offline' && <StateMessage testId='unreachable'>The API does not answer, so the fleet cannot be shown yet. This page keeps trying.</StateMessage>}
         {feed.loaded && (
           <>
-            <section class="counts" aria-label="Fleet counts">
-              <Count label="Sensors" value={formatCount(total)} testId="sensor-count" />
-              <Count label="Reporting" value={formatCount(total - silent)} testId="reporting-count" />
-              <Count label={`Silent for ${WINDOWS.find((w) => w.value === windowMin)!.label}`} value={formatCount(silent)} testId="silent-count" alert={silent > 0} />
-              <Count label="Silent share" value={formatShare(total === 0 ? 0 : silent / total)} testId="silent-share" alert={silent > 0} />
+            <section class='counts' aria-label='Fleet counts'>
+              <Count label='Sensors' value={formatCount(total)} testId='sensor-count' />
+              <Count label='Reporting' value={formatCount(total - silent)} testId='reporting-count' />
+              <Count label={`Silent for ${WINDOWS.find((w) => w.value === windowMin)!.label}`} value={formatCount(silent)} testId='silent-count' alert={silent > 0} />
+              <Count label='Silent share' value={formatShare(total === 0 ? 0 : silent / total)} testId='silent-share' alert={silent > 0} />
             </section>
             {total === 0
               ? <EmptyFleet />
@@ -81,19 +81,20 @@ export function FleetPage () {
 function Count ({ label, value, testId, alert = false }: { label: string, value: string, testId: string, alert?: boolean }) {
   return (
     <div class={alert ? 'count count-alert' : 'count'}>
-      <span class="count-label">{label}</span>
-      <span class="count-value" data-testid={testId}>{value}</span>
+      <span class='count-label'>{label}</span>
+      <span class='count-value' data-testid={testId}>{value}</span>
     </div>
   )
 }
 
 function EmptyFleet () {
+  const example = `curl -X POST ${location.origin}/readings -H 'content-type: application/json' \\
+  -d '{"sensor_id": 1, "timestamp": "${new Date().toISOString()}", "variable": "temperature", "value": 21.5, "unit": "C"}'`
   return (
-    <StateMessage testId="empty-fleet">
+    <StateMessage testId='empty-fleet'>
       <h2>No sensor has reported yet</h2>
       <p>Readings sent to <code>POST /readings</code> show up here within a couple of seconds, for example:</p>
-      <pre><code>{`curl -X POST ${location.origin}/readings -H 'content-type: application/json' \\
-  -d '{"sensor_id": 1, "timestamp": "${new Date().toISOString()}", "variable": "temperature", "value": 21.5, "unit": "C"}'`}</code></pre>
+      <pre><code>{example}</code></pre>
     </StateMessage>
   )
 }

@@ -39,19 +39,19 @@ export function IngestChart ({ version }: { version: number }) {
   const stored = query.data?.buckets.reduce((sum, b) => sum + b.count, 0)
 
   return (
-    <section class="card" aria-labelledby="ingest-heading">
-      <div class="card-head">
-        <h2 id="ingest-heading">Readings stored per minute</h2>
-        <Segmented label="Range" options={RANGES} value={rangeName} onChange={setRange} testId="ingest-range" />
+    <section class='card' aria-labelledby='ingest-heading'>
+      <div class='card-head'>
+        <h2 id='ingest-heading'>Readings stored per minute</h2>
+        <Segmented label='Range' options={RANGES} value={rangeName} onChange={setRange} testId='ingest-range' />
       </div>
-      {query.error !== undefined && <QueryError error={query.error} what="ingest statistics" />}
+      {query.error !== undefined && <QueryError error={query.error} what='ingest statistics' />}
       {query.data !== undefined && (
         <>
-          <p class="muted" data-testid="ingest-total">{formatCount(stored ?? 0)} stored in the {range.label.toLowerCase()}</p>
-          <Chart options={options} data={data} height={180} label={`Readings stored per minute, ${range.label.toLowerCase()}`} testId="ingest-chart" />
+          <p class='muted' data-testid='ingest-total'>{formatCount(stored ?? 0)} stored in the {range.label.toLowerCase()}</p>
+          <Chart options={options} data={data} height={180} label={`Readings stored per minute, ${range.label.toLowerCase()}`} testId='ingest-chart' />
         </>
       )}
-      {query.data === undefined && query.error === undefined && <p class="muted">Loading…</p>}
+      {query.data === undefined && query.error === undefined && <p class='muted'>Loading…</p>}
     </section>
   )
 }

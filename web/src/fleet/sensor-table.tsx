@@ -47,30 +47,32 @@ export function SensorTable ({ sensors, version, silentBefore, now }: Props) {
   const lastSeenSort = order === 'newest' ? 'descending' : order === 'oldest' ? 'ascending' : undefined
 
   return (
-    <section class="card" aria-labelledby="sensors-heading">
-      <div class="card-head">
-        <h2 id="sensors-heading">Sensors</h2>
-        <label class="search">
-          <span class="visually-hidden">Find a sensor by id</span>
-          <input type="search" inputmode="numeric" placeholder="Find sensor id…" value={search} data-testid="sensor-search"
-            onInput={(e) => { setSearch(e.currentTarget.value); setPage(0) }} />
+    <section class='card' aria-labelledby='sensors-heading'>
+      <div class='card-head'>
+        <h2 id='sensors-heading'>Sensors</h2>
+        <label class='search'>
+          <span class='visually-hidden'>Find a sensor by id</span>
+          <input
+            type='search' inputmode='numeric' placeholder='Find sensor id…' value={search} data-testid='sensor-search'
+            onInput={(e) => { setSearch(e.currentTarget.value); setPage(0) }}
+          />
         </label>
       </div>
-      <div class="table-wrap">
-        <table class="sensors" data-testid="sensor-table">
+      <div class='table-wrap'>
+        <table class='sensors' data-testid='sensor-table'>
           <thead>
             <tr>
-              <th scope="col" aria-sort={order === 'id' ? 'ascending' : undefined}>
-                <button type="button" onClick={() => sortBy('id')}>Sensor</button>
+              <th scope='col' aria-sort={order === 'id' ? 'ascending' : undefined}>
+                <button type='button' onClick={() => sortBy('id')}>Sensor</button>
               </th>
-              <th scope="col">Status</th>
-              <th scope="col" aria-sort={lastSeenSort}>
-                <button type="button" onClick={() => sortBy(order === 'newest' ? 'oldest' : 'newest')} data-testid="sort-last-seen">
+              <th scope='col'>Status</th>
+              <th scope='col' aria-sort={lastSeenSort}>
+                <button type='button' onClick={() => sortBy(order === 'newest' ? 'oldest' : 'newest')} data-testid='sort-last-seen'>
                   Last seen {order === 'newest' ? '↓' : order === 'oldest' ? '↑' : ''}
                 </button>
               </th>
-              <th scope="col" class="wide">Readings</th>
-              <th scope="col" class="wide">Variables</th>
+              <th scope='col' class='wide'>Readings</th>
+              <th scope='col' class='wide'>Variables</th>
             </tr>
           </thead>
           <tbody>
@@ -81,21 +83,21 @@ export function SensorTable ({ sensors, version, silentBefore, now }: Props) {
                   <td><a href={sensorHref(sensor.sensor_id)}>{sensor.sensor_id}</a></td>
                   <td><span class={silent ? 'badge badge-silent' : 'badge badge-ok'}>{silent ? 'Silent' : 'Reporting'}</span></td>
                   <td title={formatDateTime(sensor.last_seen_ms)}>{formatAgo(sensor.last_seen_ms, now)}</td>
-                  <td class="wide num">{formatCount(sensor.reading_count)}</td>
-                  <td class="wide">{sensor.variables.join(', ')}</td>
+                  <td class='wide num'>{formatCount(sensor.reading_count)}</td>
+                  <td class='wide'>{sensor.variables.join(', ')}</td>
                 </tr>
               )
             })}
           </tbody>
         </table>
       </div>
-      {rows.length === 0 && <p class="muted">No sensor id starts with “{search.trim()}”.</p>}
-      <nav class="pager" aria-label="Sensor pages">
-        <button type="button" onClick={() => setPage(shown - 1)} disabled={shown === 0}>Previous</button>
-        <span data-testid="pager-position">
+      {rows.length === 0 && <p class='muted'>No sensor id starts with “{search.trim()}”.</p>}
+      <nav class='pager' aria-label='Sensor pages'>
+        <button type='button' onClick={() => setPage(shown - 1)} disabled={shown === 0}>Previous</button>
+        <span data-testid='pager-position'>
           {rows.length === 0 ? '0' : `${formatCount(first + 1)}–${formatCount(first + visible.length)}`} of {formatCount(rows.length)}
         </span>
-        <button type="button" onClick={() => setPage(shown + 1)} disabled={shown >= pages - 1}>Next</button>
+        <button type='button' onClick={() => setPage(shown + 1)} disabled={shown >= pages - 1}>Next</button>
       </nav>
     </section>
   )

@@ -9,19 +9,19 @@ const SHOWN = 20
 export function NewestReadings ({ sensorId, version }: { sensorId: number, version: number }) {
   const query = useLiveQuery((signal) => api.newestReadings(sensorId, SHOWN, signal), String(sensorId), version)
   return (
-    <section class="card" aria-labelledby="raw-heading">
-      <div class="card-head"><h2 id="raw-heading">Newest readings</h2></div>
-      {query.error !== undefined && <QueryError error={query.error} what="the newest readings" />}
+    <section class='card' aria-labelledby='raw-heading'>
+      <div class='card-head'><h2 id='raw-heading'>Newest readings</h2></div>
+      {query.error !== undefined && <QueryError error={query.error} what='the newest readings' />}
       {query.data !== undefined && (
-        <div class="table-wrap">
-          <table class="raw" data-testid="raw-readings">
-            <thead><tr><th scope="col">Time</th><th scope="col">Variable</th><th scope="col" class="num">Value</th></tr></thead>
+        <div class='table-wrap'>
+          <table class='raw' data-testid='raw-readings'>
+            <thead><tr><th scope='col'>Time</th><th scope='col'>Variable</th><th scope='col' class='num'>Value</th></tr></thead>
             <tbody>
               {query.data.readings.map((r) => (
                 <tr key={`${r.timestamp}:${r.variable}`}>
                   <td>{formatDateTime(Date.parse(r.timestamp))}</td>
                   <td>{r.variable}</td>
-                  <td class="num">{formatValue(r.value)}{r.unit === '' ? '' : ` ${r.unit}`}</td>
+                  <td class='num'>{formatValue(r.value)}{r.unit === '' ? '' : ` ${r.unit}`}</td>
                 </tr>
               ))}
             </tbody>

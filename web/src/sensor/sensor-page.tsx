@@ -38,45 +38,45 @@ export function SensorPage ({ sensorId }: { sensorId: number }) {
   return (
     <>
       <Header status={feed.status}>
-        <a class="back" href={fleetHref}>← Fleet</a>
+        <a class='back' href={fleetHref}>← Fleet</a>
       </Header>
       <main>
         {feed.status === 'offline' && <OfflineBanner retryInMs={feed.retryInMs} />}
-        <div class="toolbar">
+        <div class='toolbar'>
           <h1>Sensor {sensorId}</h1>
           {sensor !== undefined && (
-            <span class={silent ? 'badge badge-silent' : 'badge badge-ok'} data-testid="sensor-status">{silent ? 'Silent' : 'Reporting'}</span>
+            <span class={silent ? 'badge badge-silent' : 'badge badge-ok'} data-testid='sensor-status'>{silent ? 'Silent' : 'Reporting'}</span>
           )}
         </div>
-        {unknown && <StateMessage testId="unknown-sensor">No reading of sensor {sensorId} is stored yet. This page shows it as soon as one arrives.</StateMessage>}
-        {detail.error !== undefined && !unknown && sensor === undefined && <QueryError error={detail.error} what="this sensor" />}
-        {sensor === undefined && detail.error === undefined && <StateMessage testId="loading">Loading sensor {sensorId}…</StateMessage>}
+        {unknown && <StateMessage testId='unknown-sensor'>No reading of sensor {sensorId} is stored yet. This page shows it as soon as one arrives.</StateMessage>}
+        {detail.error !== undefined && !unknown && sensor === undefined && <QueryError error={detail.error} what='this sensor' />}
+        {sensor === undefined && detail.error === undefined && <StateMessage testId='loading'>Loading sensor {sensorId}…</StateMessage>}
         {sensor !== undefined && (
           <>
-            <section class="counts" aria-label="Latest values">
+            <section class='counts' aria-label='Latest values'>
               {sensor.variables.map((v) => (
-                <div class="count" key={v.variable}>
-                  <span class="count-label">{v.variable}</span>
-                  <span class="count-value">
+                <div class='count' key={v.variable}>
+                  <span class='count-label'>{v.variable}</span>
+                  <span class='count-value'>
                     <span data-testid={`latest-${v.variable}`}>{formatValue(v.latest.value)}</span>
-                    {v.latest.unit !== '' && <span class="unit"> {v.latest.unit}</span>}
+                    {v.latest.unit !== '' && <span class='unit'> {v.latest.unit}</span>}
                   </span>
-                  <span class="count-note" title={formatDateTime(Date.parse(v.latest.timestamp))}>{formatAgo(Date.parse(v.latest.timestamp), now)}</span>
+                  <span class='count-note' title={formatDateTime(Date.parse(v.latest.timestamp))}>{formatAgo(Date.parse(v.latest.timestamp), now)}</span>
                 </div>
               ))}
             </section>
-            <section class="card" aria-label="Lifespan">
-              <dl class="facts">
-                <div><dt>First seen</dt><dd data-testid="first-seen">{formatDateTime(Date.parse(sensor.first_seen))}</dd></div>
-                <div><dt>Last seen</dt><dd data-testid="last-seen">{formatDateTime(lastSeen!)} ({formatAgo(lastSeen!, now)})</dd></div>
+            <section class='card' aria-label='Lifespan'>
+              <dl class='facts'>
+                <div><dt>First seen</dt><dd data-testid='first-seen'>{formatDateTime(Date.parse(sensor.first_seen))}</dd></div>
+                <div><dt>Last seen</dt><dd data-testid='last-seen'>{formatDateTime(lastSeen!)} ({formatAgo(lastSeen!, now)})</dd></div>
                 <div><dt>Reporting for</dt><dd>{formatDuration(lastSeen! - Date.parse(sensor.first_seen))}</dd></div>
-                <div><dt>Readings</dt><dd data-testid="reading-count">{formatCount(sensor.reading_count)}</dd></div>
+                <div><dt>Readings</dt><dd data-testid='reading-count'>{formatCount(sensor.reading_count)}</dd></div>
                 <div><dt>Mean interval</dt><dd>{sensor.mean_interval_s === null ? '–' : formatDuration(sensor.mean_interval_s * 1000)}</dd></div>
               </dl>
             </section>
-            <div class="toolbar">
+            <div class='toolbar'>
               <h2>History</h2>
-              <Segmented label="Chart range" options={RANGES} value={range} onChange={(next) => { setRange(next); keepInUrl('range', next === '24h' ? undefined : next) }} testId="chart-range" />
+              <Segmented label='Chart range' options={RANGES} value={range} onChange={(next) => { setRange(next); keepInUrl('range', next === '24h' ? undefined : next) }} testId='chart-range' />
             </div>
             {sensor.variables.map((v) => (
               <VariableChart key={v.variable} sensorId={sensorId} variable={v.variable} unit={v.latest.unit} range={range} version={feed.version} />
@@ -84,7 +84,7 @@ export function SensorPage ({ sensorId }: { sensorId: number }) {
             <NewestReadings sensorId={sensorId} version={feed.version} />
           </>
         )}
-        {detail.error !== undefined && sensor !== undefined && <QueryError error={detail.error} what="the latest values" />}
+        {detail.error !== undefined && sensor !== undefined && <QueryError error={detail.error} what='the latest values' />}
       </main>
     </>
   )

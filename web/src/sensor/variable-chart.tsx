@@ -79,17 +79,17 @@ export function VariableChart ({ sensorId, variable, unit, range, version }: Pro
   const title = unit === '' ? variable : `${variable} (${unit})`
 
   return (
-    <section class="card" aria-label={`${variable} chart`} data-testid={`chart-card-${variable}`}>
-      <div class="card-head">
+    <section class='card' aria-label={`${variable} chart`} data-testid={`chart-card-${variable}`}>
+      <div class='card-head'>
         <h3>{title}</h3>
-        <span class="muted legend"><span class="swatch swatch-line" aria-hidden="true" />average <span class="swatch swatch-band" aria-hidden="true" />min–max</span>
+        <span class='muted legend'><span class='swatch swatch-line' aria-hidden='true' />average <span class='swatch swatch-band' aria-hidden='true' />min–max</span>
       </div>
-      {query.error !== undefined && <QueryError error={query.error} what="the chart" />}
-      {data !== undefined && data[0].length === 0 && <p class="muted">No reading in this range.</p>}
+      {query.error !== undefined && <QueryError error={query.error} what='the chart' />}
+      {data !== undefined && data[0].length === 0 && <p class='muted'>No reading in this range.</p>}
       {data !== undefined && data[0].length > 0 && (
         <Chart options={options} data={data} height={200} label={`${title}: average with min–max band`} testId={`chart-${variable}`} />
       )}
-      {data === undefined && query.error === undefined && <p class="muted">Loading…</p>}
+      {data === undefined && query.error === undefined && <p class='muted'>Loading…</p>}
     </section>
   )
 }

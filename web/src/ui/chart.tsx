@@ -34,6 +34,7 @@ export function Chart ({ options, data, height, label, testId }: Props) {
 
   useEffect(() => {
     const element = box.current!
+    // eslint-disable-next-line new-cap -- the library's own class name
     const plot = new uPlot({ ...options, width: Math.max(200, element.clientWidth), height }, data, element)
     chart.current = plot
     const resize = new ResizeObserver(() => plot.setSize({ width: Math.max(200, element.clientWidth), height }))
@@ -49,5 +50,5 @@ export function Chart ({ options, data, height, label, testId }: Props) {
     chart.current?.setData(data)
   }, [data])
 
-  return <div class="chart" ref={box} role="img" aria-label={label} data-testid={testId} data-points={data[0].length} data-last={data[0].at(-1)} />
+  return <div class='chart' ref={box} role='img' aria-label={label} data-testid={testId} data-points={data[0].length} data-last={data[0].at(-1)} />
 }

@@ -7,5 +7,5 @@ export function QueryError ({ error, what }: { error: Error, what: string }) {
     : error instanceof ApiProblem && error.status === 404
       ? `This server does not provide ${what} (${error.message}).`
       : `${what[0]!.toUpperCase()}${what.slice(1)} could not be loaded: ${error.message}`
-  return <p class="muted" role="status">{text}</p>
+  return <p class='muted' role='status'>{text}</p>
 }

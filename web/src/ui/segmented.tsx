@@ -7,9 +7,9 @@ export function Segmented<T extends string | number> ({ label, options, value, o
   testId?: string
 }) {
   return (
-    <div class="segmented" role="group" aria-label={label} data-testid={testId}>
+    <div class='segmented' role='group' aria-label={label} data-testid={testId}>
       {options.map((option) => (
-        <button key={option.value} type="button" aria-pressed={option.value === value} onClick={() => onChange(option.value)}>
+        <button key={option.value} type='button' aria-pressed={option.value === value} onClick={() => onChange(option.value)}>
           {option.label}
         </button>
       ))}
