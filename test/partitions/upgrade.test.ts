@@ -60,14 +60,24 @@ t.test('npm run migrate partitions a readings table of a million rows while writ
   const writer = (async () => {
     for (let i = 1; writing; i++) {
       const started = performance.now()
-      const res = await app.inject({
-        method: 'POST',
-        url: '/readings',
-        payload: { sensor_id: 5000 + (i % 7), timestamp: new Date(Date.UTC(2024, 0, 1) + i * 1000).toISOString(), variable: 'temperature', value: i, unit: 'C' }
-      })
+      // As a sensor does: a 503 (the write was not confirmed in time) is sent again, and the
+      // answer to the retry says whether this reading was new.
+      for (let attempt = 1; ; attempt++) {
+        const res = await app.inject({
+          method: 'POST',
+          url: '/readings',
+          payload: { sensor_id: 5000 + (i % 7), timestamp: new Date(Date.UTC(2024, 0, 1) + i * 1000).toISOString(), variable: 'temperature', value: i, unit: 'C' }
+        })
+        if (res.statusCode === 201 || res.statusCode === 200) {
+          accepted.push(i)
+          break
+        }
+        if (res.statusCode !== 503 || attempt === 20) {
+          t.fail(`write ${i} answered ${res.statusCode}: ${res.body}`)
+          break
+        }
+      }
       longestMs = Math.max(longestMs, performance.now() - started)
-      if (res.statusCode === 201) accepted.push(i)
-      else t.fail(`write ${i} answered ${res.statusCode}: ${res.body}`)
     }
   })()
   // The same writes with no migration running, for comparison on a shared machine.
@@ -75,14 +85,16 @@ t.test('npm run migrate partitions a readings table of a million rows while writ
   longestBeforeMs = longestMs
   longestMs = 0
   const migrationStarted = performance.now()
-  t.same(await migrate(db.url), [`${PARTITIONING}_partition-readings`])
+  // The rollups' migrations that follow backfill under a SHARE lock (docs/design/reading-rollups.md):
+  // writes wait for them, which the longest write below includes.
+  t.same((await migrate(db.url))[0], `${PARTITIONING}_partition-readings`)
   const migrationMs = performance.now() - migrationStarted
   await new Promise((resolve) => setTimeout(resolve, 300))
   writing = false
   await writer
 
   t.comment(`migration of ${stored} readings: ${migrationMs.toFixed(0)} ms; longest write meanwhile: ${longestMs.toFixed(0)} ms, ` +
-    `in the second before: ${longestBeforeMs.toFixed(0)} ms (${accepted.length} writes in all, machine shared)`)
+    `in the second before: ${longestBeforeMs.toFixed(0)} ms (${accepted.length} writes in all; a write retried after a 503 counts from its first try)`)
   const { rows: [shape] } = await pool.query(`
     SELECT (SELECT relkind FROM pg_class WHERE relname = 'readings')::text AS kind,
            (SELECT relpartbound IS NOT NULL FROM pg_class WHERE relname = 'readings_legacy') AS legacy_is_partition,
@@ -130,7 +142,7 @@ t.test('a long transaction holding readings delays the upgrade\'s exclusive lock
   await pool.query("INSERT INTO readings (sensor_id, ts, variable, value, unit) VALUES (2, '2024-01-01Z', 'v', 1, 'u')")
   await new Promise((resolve) => setTimeout(resolve, 2000))
   await reader.query('COMMIT')
-  t.same(await migrating, [`${PARTITIONING}_partition-readings`])
+  t.same((await migrating)[0], `${PARTITIONING}_partition-readings`)
   const { rows } = await pool.query('SELECT sensor_id, tableoid::regclass::text AS p FROM readings ORDER BY sensor_id')
   t.same(rows, [{ sensor_id: 1, p: 'readings_legacy' }, { sensor_id: 2, p: 'readings_legacy' }])
 
