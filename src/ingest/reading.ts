@@ -1,4 +1,5 @@
-import { z } from 'zod'
+import { Ajv, type ErrorObject } from 'ajv'
+import { Reading as ReadingSchema } from './schemas.js'
 import { parseTimestamp } from './timestamp.js'
 
 /** A validated reading, ready for the writer. */
@@ -18,36 +19,47 @@ export interface ReadingError {
   message: string
 }
 
+/** A reading as sent, once the schema has accepted its shape. */
+interface SentReading {
+  sensor_id: number
+  timestamp: string | number
+  variable: string
+  value: number
+  unit: string
+}
+
 // eslint-disable-next-line no-control-regex -- control characters are what it finds
 export const CONTROL_CHARS = /[\u0000-\u001F\u007F-\u009F]/
 
-// A missing field and a field of the wrong type get different messages.
-const typeError = (expected: string) => (issue: { input?: unknown }) =>
-  issue.input === undefined ? 'is required' : expected
+// The JSON Schema /openapi.json publishes is the validator (docs/design/openapi.md): no coercion,
+// no stripping, and no Infinity or NaN (`strictNumbers`, which ajv leaves off by default).
+const ajv = new Ajv({ allErrors: true, coerceTypes: false, removeAdditional: false, useDefaults: false, strictNumbers: true, strict: false })
+const matchesSchema = ajv.compile<SentReading>(ReadingSchema)
 
-const text = (min: number, max: number) =>
-  z.string({ error: typeError('must be a string') })
-    .min(min, { error: min === 1 ? 'must not be empty' : `must have at least ${min} characters` })
-    .max(max, { error: `must have at most ${max} characters` })
-    .refine((s) => !CONTROL_CHARS.test(s), { error: 'must not contain control characters' })
-    .refine((s) => s.isWellFormed(), { error: 'must be valid Unicode (no lone surrogates)' })
+const FIELDS = ['sensor_id', 'timestamp', 'variable', 'value', 'unit'] as const
+type Field = typeof FIELDS[number]
 
-// zod checks the type; parseTimestamp (run once per reading in validateReadings) checks the
-// format, and yields the instant the writer needs, without a second pass.
-const timestamp = z.union([z.string(), z.number()], { error: typeError('expected an ISO 8601 string or epoch milliseconds') })
+const WHOLE_NUMBER = 'must be a whole number from 0 to 2147483647'
+const TIMESTAMP_TYPE = 'expected an ISO 8601 string or epoch milliseconds'
 
-/** No coercion, no unknown fields, finite numbers only. */
-export const readingSchema = z.strictObject({
-  sensor_id: z.int({ error: typeError('must be a whole number from 0 to 2147483647') })
-    .min(0, { error: 'must be a whole number from 0 to 2147483647' })
-    .max(2147483647, { error: 'must be a whole number from 0 to 2147483647' }),
-  timestamp,
-  variable: text(1, 100),
-  value: z.number({ error: typeError('must be a finite number') }),
-  unit: text(0, 32)
-})
-
-export type ValidationResult = { ok: true, readings: Reading[] } | { ok: false, errors: ReadingError[] }
+/** The message clients get for a field the schema rejected (one per field). */
+function fieldMessage (field: Field, raw: unknown, error: ErrorObject): string {
+  if (raw === undefined) return 'is required'
+  switch (field) {
+    case 'sensor_id': return WHOLE_NUMBER
+    case 'value': return 'must be a finite number'
+    case 'timestamp': {
+      const ts = parseTimestamp(raw)
+      return ts.ok ? TIMESTAMP_TYPE : ts.message
+    }
+    case 'variable':
+    case 'unit':
+      if (typeof raw !== 'string') return 'must be a string'
+      if (error.keyword === 'minLength') return 'must not be empty'
+      if (error.keyword === 'maxLength') return `must have at most ${String(error.params.limit)} characters`
+      return CONTROL_CHARS.test(raw) ? 'must not contain control characters' : 'must be valid Unicode (no lone surrogates)'
+  }
+}
 
 const MAX_ERRORS_REPORTED = 100
 const MAX_KEYS_REPORTED = 10
@@ -58,36 +70,54 @@ function unknownFields (keys: string[]): string {
   return `unknown field${keys.length > 1 ? 's' : ''}: ${named}${keys.length > MAX_KEYS_REPORTED ? ` and ${keys.length - MAX_KEYS_REPORTED} more` : ''}`
 }
 
+/** What is wrong with an item the schema rejected: one error per field, in the schema's order, then the unknown fields. */
+function itemErrors (index: number, item: unknown, schemaErrors: ErrorObject[]): ReadingError[] {
+  if (item === null || typeof item !== 'object' || Array.isArray(item)) return [{ index, path: '', message: 'a reading must be a JSON object' }]
+  const sent = item as Record<string, unknown>
+  const firstByField = new Map<Field, ErrorObject>()
+  const unknownKeys: string[] = []
+  for (const e of schemaErrors) {
+    if (e.keyword === 'additionalProperties') {
+      unknownKeys.push(String(e.params.additionalProperty))
+      continue
+    }
+    const field = (e.keyword === 'required' ? e.params.missingProperty : e.instancePath.split('/')[1]) as Field
+    if (!firstByField.has(field)) firstByField.set(field, e)
+  }
+  const errors: ReadingError[] = []
+  for (const field of FIELDS) {
+    const e = firstByField.get(field)
+    if (e !== undefined) errors.push({ index, path: field, message: fieldMessage(field, sent[field], e) })
+  }
+  // A well-formed timestamp for an impossible date (Feb 30) passes the schema: report it beside the rest.
+  const raw = sent.timestamp
+  if (!firstByField.has('timestamp') && (typeof raw === 'string' || typeof raw === 'number')) {
+    const ts = parseTimestamp(raw)
+    if (!ts.ok) errors.push({ index, path: 'timestamp', message: ts.message })
+  }
+  if (unknownKeys.length > 0) errors.push({ index, path: '', message: unknownFields(unknownKeys) })
+  return errors
+}
+
+export type ValidationResult = { ok: true, readings: Reading[] } | { ok: false, errors: ReadingError[] }
+
 /**
  * Validates every item (all-or-nothing: one bad reading rejects the request) and reports up to
- * 100 errors with their index and field.
+ * 100 errors with their index and field. The schema checks each field's type, range, length
+ * (in characters, that is code points) and text; parseTimestamp then checks the date exists and
+ * yields the instant the writer needs.
  */
 export function validateReadings (items: unknown[], nowMs: number, maxFutureSkewS: number): ValidationResult {
   const readings: Reading[] = []
   const errors: ReadingError[] = []
   const latest = nowMs + maxFutureSkewS * 1000
   for (let index = 0; index < items.length && errors.length < MAX_ERRORS_REPORTED; index++) {
-    const result = readingSchema.safeParse(items[index])
-    if (!result.success) {
-      for (const issue of result.error.issues) {
-        const path = issue.path.join('.')
-        const message = issue.code === 'unrecognized_keys'
-          ? unknownFields(issue.keys)
-          : issue.code === 'invalid_type' && issue.path.length === 0
-            ? 'a reading must be a JSON object'
-            : issue.message
-        errors.push({ index, path, message })
-      }
-      // Report a malformed timestamp too, though its type was right and another field failed.
-      const raw = (items[index] as { timestamp?: unknown } | null)?.timestamp
-      if ((typeof raw === 'string' || typeof raw === 'number') && !errors.some((e) => e.index === index && e.path === 'timestamp')) {
-        const ts = parseTimestamp(raw)
-        if (!ts.ok) errors.push({ index, path: 'timestamp', message: ts.message })
-      }
+    const item = items[index]
+    if (!matchesSchema(item)) {
+      errors.push(...itemErrors(index, item, matchesSchema.errors ?? []))
       continue
     }
-    const r = result.data
-    const ts = parseTimestamp(r.timestamp)
+    const ts = parseTimestamp(item.timestamp)
     if (!ts.ok) {
       errors.push({ index, path: 'timestamp', message: ts.message })
       continue
@@ -97,12 +127,12 @@ export function validateReadings (items: unknown[], nowMs: number, maxFutureSkew
       continue
     }
     readings.push({
-      sensorId: r.sensor_id,
+      sensorId: item.sensor_id,
       epochMs: ts.value.epochMs,
       microsInMs: ts.value.microsInMs,
-      variable: r.variable,
-      value: r.value,
-      unit: r.unit
+      variable: item.variable,
+      value: item.value,
+      unit: item.unit
     })
   }
   return errors.length > 0 ? { ok: false, errors: errors.slice(0, MAX_ERRORS_REPORTED) } : { ok: true, readings }

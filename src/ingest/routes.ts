@@ -42,7 +42,7 @@ export default async function ingestRoutes (instance: FastifyInstance, opts: { c
   // Readings come as JSON or NDJSON only (src/plugins/body-parsers.ts): anything else is a 415.
   // A route-level hook, so it runs after @fastify/compress's decompressor and counts inflated bytes.
   fastify.post('/readings', { schema: ingestRoute, preParsing: [fastify.bodyBudget.preParsing] }, async (request, reply) => {
-    // Unknown until validateReadings (zod) has checked it: the schema documents, it does not validate.
+    // Unknown until validateReadings has checked each reading (all or nothing, errors by index).
     const body: unknown = request.body
     const single = body !== null && typeof body === 'object' && !Array.isArray(body)
     const items: unknown[] = Array.isArray(body) ? body : [body]

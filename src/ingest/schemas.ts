@@ -1,10 +1,9 @@
 import { Type } from 'typebox'
 import { bearer, IsoMicros, problemResponses, SensorId } from '../openapi/schemas.js'
 
-// POST /readings' contract (docs/api.md). The body is validated by zod (validateReadings in
-// reading.ts); this JSON Schema states the same rules for clients and the document, and is what
-// the ajv scenario of `npm run bench -- --validation-only` compiles. Lengths: JSON Schema counts
-// code points where zod counts UTF-16 units (they differ only for characters beyond U+FFFF).
+// POST /readings' contract (docs/api.md). `Reading` is both what /openapi.json publishes and what
+// validateReadings (reading.ts) compiles with ajv to check each reading, so the two cannot differ.
+// Lengths are in characters (code points), as JSON Schema counts them.
 
 /** No control characters (C0, DEL, C1) and no lone surrogates; needs the `u` flag (ajv's default). */
 const CLEAN_TEXT = '^[^\\u0000-\\u001F\\u007F-\\u009F\\p{Cs}]*$'
@@ -12,15 +11,19 @@ const CLEAN_TEXT = '^[^\\u0000-\\u001F\\u007F-\\u009F\\p{Cs}]*$'
 /** ISO 8601 with an offset and at most six fractional digits (dates are checked when parsed). */
 export const ISO_WITH_OFFSET = '^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}(\\.\\d{1,6})?(Z|[+-]\\d{2}:\\d{2})$'
 
+/** Lengths in characters; bench/validation.ts's zod baseline states the same. */
+export const VARIABLE_MAX_LENGTH = 100
+export const UNIT_MAX_LENGTH = 32
+
 export const Reading = Type.Object({
   sensor_id: SensorId,
   timestamp: Type.Union([
     Type.String({ pattern: ISO_WITH_OFFSET, description: 'ISO 8601 with an offset, at most six fractional digits, years 0001..9999' }),
     Type.Integer({ minimum: -62135596800000, maximum: 253402300799999, description: 'epoch milliseconds' })
   ], { description: 'at most MAX_FUTURE_SKEW_S in the future' }),
-  variable: Type.String({ minLength: 1, maxLength: 100, pattern: CLEAN_TEXT }),
+  variable: Type.String({ minLength: 1, maxLength: VARIABLE_MAX_LENGTH, pattern: CLEAN_TEXT }),
   value: Type.Number(),
-  unit: Type.String({ minLength: 0, maxLength: 32, pattern: CLEAN_TEXT })
+  unit: Type.String({ minLength: 0, maxLength: UNIT_MAX_LENGTH, pattern: CLEAN_TEXT })
 }, {
   additionalProperties: false,
   examples: [{ sensor_id: 7, timestamp: '2024-05-01T12:00:00.000001Z', variable: 'temperature', value: 21.5, unit: 'C' }]

@@ -8,10 +8,10 @@ import { version } from '../version.js'
  * The OpenAPI 3.1 document, built from every route's `schema` (TypeBox), at GET /openapi.json, and
  * Swagger UI at /docs, served from this process (no CDN). Register before the routes.
  *
- * Fastify validates nothing itself: request rules (no coercion, no unknown fields, microsecond
- * timestamps, control characters) and their messages live in zod, in the handlers (parseParams,
- * validateReadings). The schemas describe the contract, type the handlers, and serialise
- * responses through fast-json-stringify. Why: docs/design/openapi.md.
+ * Fastify validates nothing itself: the handlers do, with their own messages (parseParams with
+ * zod for query and path parameters; validateReadings compiles the ingest body's JSON Schema
+ * with ajv, one reading at a time). The schemas describe the contract, type the handlers, and
+ * serialise responses through fast-json-stringify. Why: docs/design/openapi.md.
  */
 export default fp(async function openapi (fastify: FastifyInstance) {
   fastify.setValidatorCompiler(() => () => true)
