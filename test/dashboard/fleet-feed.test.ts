@@ -42,13 +42,23 @@ function subscriber (sensorId?: number) {
 }
 const idsIn = (event: FeedEvent) => (JSON.parse(event.data) as { sensors: Array<{ sensor_id: number }> }).sensors.map((s) => s.sensor_id).sort()
 
-t.test('changes named by id are read and sent to the pages that follow them', async (t) => {
+/** Empties the summary table, then gives each sensor one temperature row of one reading. */
+async function fleetOf (...sensorIds: number[]) {
   await pool.query('TRUNCATE sensor_variable_summary')
-  await summaryRow(1, 1)
-  await summaryRow(2, 1)
+  for (const sensorId of sensorIds) await summaryRow(sensorId, 1)
+}
+
+/** A feed over this file's database whose changes the test tells by hand; closed on teardown. */
+function handFedFeed (t: { teardown(fn: () => unknown): void }, lingerMs?: number) {
   const changes = new HandChanges()
-  const feed = new FleetFeed(repository, async () => changes, log)
+  const feed = new FleetFeed(repository, async () => changes, log, lingerMs)
   t.teardown(() => feed.close())
+  return { changes, feed }
+}
+
+t.test('changes named by id are read and sent to the pages that follow them', async (t) => {
+  await fleetOf(1, 2)
+  const { changes, feed } = handFedFeed(t)
   const fleet = subscriber()
   const one = subscriber(2)
   await feed.subscribe(fleet)
@@ -68,12 +78,8 @@ t.test('changes named by id are read and sent to the pages that follow them', as
 })
 
 t.test('a full reread sends only the sensors that differ', async (t) => {
-  await pool.query('TRUNCATE sensor_variable_summary')
-  await summaryRow(1, 1)
-  await summaryRow(2, 1)
-  const changes = new HandChanges()
-  const feed = new FleetFeed(repository, async () => changes, log)
-  t.teardown(() => feed.close())
+  await fleetOf(1, 2)
+  const { changes, feed } = handFedFeed(t)
   const fleet = subscriber()
   await feed.subscribe(fleet)
   await summaryRow(2, 7)
@@ -84,18 +90,14 @@ t.test('a full reread sends only the sensors that differ', async (t) => {
 })
 
 t.test('without linger, the last page leaving stops listening; with it, listening goes on for the next page', async (t) => {
-  const changes = new HandChanges()
-  const feed = new FleetFeed(repository, async () => changes, log)
-  t.teardown(() => feed.close())
+  const { changes, feed } = handFedFeed(t)
   const leave = await feed.subscribe(subscriber())
   leave()
   await until(() => changes.stops === 1, 1000, 'the stop')
   await feed.subscribe(subscriber())
   t.equal(changes.starts, 2, 'the next page starts it again')
 
-  const lingering = new HandChanges()
-  const kept = new FleetFeed(repository, async () => lingering, log, 60_000)
-  t.teardown(() => kept.close())
+  const { changes: lingering, feed: kept } = handFedFeed(t, 60_000)
   const first = await kept.subscribe(subscriber())
   first()
   await new Promise((resolve) => setTimeout(resolve, 50))
