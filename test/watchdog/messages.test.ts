@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs'
 import t from 'tap'
 import { renderMessage } from '../../watchdog/discord/render.js'
-import type { Notification, TargetSummary } from '../../watchdog/notification.js'
+import type { Notification, NotificationKind, TargetSummary } from '../../watchdog/notification.js'
 
 // The Discord messages the watchdog posts, one per incident kind, as snapshot fixtures
 // (tap-snapshots/test/watchdog/messages.test.ts.test.cjs; `tap --snapshot` rewrites them after a
@@ -30,94 +30,41 @@ const replica = (n: number, state: TargetSummary['state'], error?: string, faile
 
 const dbRefused = 'HTTP 503: postgres:connection: connect ECONNREFUSED 172.18.0.2:5432'
 
+/** A message about `service`'s incident opened at `since`, posted at `postedAt`, saying what the last argument holds. */
+const incident = (service: string, kind: NotificationKind, postedAt: string, { ping, ...shown }: Pick<Notification, 'ping' | 'targets'> & Partial<Notification>): Notification => ({
+  key: `${service}#${since}`,
+  kind,
+  service,
+  createdAt: at(postedAt),
+  ping,
+  since,
+  ...shown
+})
+
+/** The three api replicas, all up but the second, which is `second`. */
+const apiWithSecond = (second: TargetSummary) => [replica(1, 'up'), second, replica(3, 'up')]
+
+const traefikDown = incident('traefik', 'down', '2026-11-23T14:02:30.000Z', { ping: true, failedChecks: 3, targets: [traefik('down', 3)] })
+const apiDegraded = (postedAt: string) => incident('api', 'degraded', postedAt,
+  { ping: false, failedChecks: 3, targets: apiWithSecond(replica(2, 'down', 'connect ECONNREFUSED 172.18.0.5:3000', 3)) })
+
 const messages: Record<string, Notification[]> = {
-  down: [{
-    key: `traefik#${since}`,
-    kind: 'down',
-    service: 'traefik',
-    createdAt: at('2026-11-23T14:02:30.000Z'),
+  down: [traefikDown],
+  reminder: [incident('traefik', 'reminder', '2026-11-23T14:17:30.000Z',
+    { ping: false, durationMs: (15 * 60 + 20) * 1000, failedChecks: 93, reminderNumber: 1, targets: [traefik('down', 93)] })],
+  resolved: [incident('traefik', 'resolved', '2026-11-23T14:23:40.000Z',
+    { ping: false, durationMs: (21 * 60 + 30) * 1000, failedChecks: 127, targets: [traefik('up', 0)] })],
+  degraded: [apiDegraded('2026-11-23T14:02:30.000Z')],
+  flapping: [incident('api', 'flapping', '2026-11-23T14:04:40.000Z',
+    { ping: false, failedChecks: 9, targets: apiWithSecond(replica(2, 'flapping', 'HTTP 502: Bad Gateway', 9)) })],
+  'root cause': [incident('postgres', 'down', '2026-11-23T14:02:30.000Z', {
     ping: true,
-    since,
-    failedChecks: 3,
-    targets: [traefik('down', 3)]
-  }],
-  reminder: [{
-    key: `traefik#${since}`,
-    kind: 'reminder',
-    service: 'traefik',
-    createdAt: at('2026-11-23T14:17:30.000Z'),
-    ping: false,
-    since,
-    durationMs: (15 * 60 + 20) * 1000,
-    failedChecks: 93,
-    reminderNumber: 1,
-    targets: [traefik('down', 93)]
-  }],
-  resolved: [{
-    key: `traefik#${since}`,
-    kind: 'resolved',
-    service: 'traefik',
-    createdAt: at('2026-11-23T14:23:40.000Z'),
-    ping: false,
-    since,
-    durationMs: (21 * 60 + 30) * 1000,
-    failedChecks: 127,
-    targets: [traefik('up', 0)]
-  }],
-  degraded: [{
-    key: `api#${since}`,
-    kind: 'degraded',
-    service: 'api',
-    createdAt: at('2026-11-23T14:02:30.000Z'),
-    ping: false,
-    since,
-    failedChecks: 3,
-    targets: [replica(1, 'up'), replica(2, 'down', 'connect ECONNREFUSED 172.18.0.5:3000', 3), replica(3, 'up')]
-  }],
-  flapping: [{
-    key: `api#${since}`,
-    kind: 'flapping',
-    service: 'api',
-    createdAt: at('2026-11-23T14:04:40.000Z'),
-    ping: false,
-    since,
-    failedChecks: 9,
-    targets: [replica(1, 'up'), replica(2, 'flapping', 'HTTP 502: Bad Gateway', 9), replica(3, 'up')]
-  }],
-  'root cause': [{
-    key: `postgres#${since}`,
-    kind: 'down',
-    service: 'postgres',
-    createdAt: at('2026-11-23T14:02:30.000Z'),
-    ping: true,
-    since,
     failedChecks: 3,
     targets: [{ name: 'postgres', url: 'postgres://watchdog:***@postgres:5432/iot', state: 'down', failedChecks: 3, since, error: 'connect ECONNREFUSED 172.18.0.2:5432' }],
     affected: [replica(1, 'down', dbRefused), replica(2, 'down', dbRefused), replica(3, 'down', dbRefused),
       { name: 'traefik', url: 'http://traefik:80/ready', state: 'down', failedChecks: 3, error: dbRefused }]
-  }],
-  'two incidents coalesced': [
-    {
-      key: `traefik#${since}`,
-      kind: 'down',
-      service: 'traefik',
-      createdAt: at('2026-11-23T14:02:30.000Z'),
-      ping: true,
-      since,
-      failedChecks: 3,
-      targets: [traefik('down', 3)]
-    },
-    {
-      key: `api#${since}`,
-      kind: 'degraded',
-      service: 'api',
-      createdAt: at('2026-11-23T14:02:31.000Z'),
-      ping: false,
-      since,
-      failedChecks: 3,
-      targets: [replica(1, 'up'), replica(2, 'down', 'connect ECONNREFUSED 172.18.0.5:3000', 3), replica(3, 'up')]
-    }
-  ],
+  })],
+  'two incidents coalesced': [traefikDown, apiDegraded('2026-11-23T14:02:31.000Z')],
   started: [{
     key: 'watchdog-started',
     kind: 'started',
