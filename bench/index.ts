@@ -12,7 +12,7 @@ import { runBacklogBench } from './summary-backlog.js'
 import { measureSummaryCost } from './summary-cost.js'
 import { runValidationBench } from './validation.js'
 
-// npm run bench [-- --duration 10 --readings 1000000 --skip-reads --skip-dashboard --backlog-only --pending 10000000 --aggregate-only --aggregate-sensors 10 --aggregate-rounds 2 --fleet-only]: ingest throughput and latency,
+// npm run bench [-- --duration 10 --readings 1000000 --skip-reads --skip-dashboard --backlog-only --pending 10000000 --aggregate-only --aggregate-sensors 10 --aggregate-rounds 2 --auth-only --fleet-only --rounds 3 --validation-only]: ingest throughput and latency,
 // what the summary adds to a flush, then read latency over a seeded fleet, against a scratch
 // database on DATABASE_URL's server (or an in-memory embedded PGlite), with the COPY ceiling
 // measured in the same run.
@@ -31,6 +31,8 @@ const { values } = parseArgs({
     'aggregate-only': { type: 'boolean', default: false },
     'aggregate-sensors': { type: 'string', default: '10' },
     'aggregate-rounds': { type: 'string', default: '2' },
+    // --rounds: ABBA rounds of the per-sensor token and fleet evaluation costs (more rounds, a tighter interval).
+    rounds: { type: 'string', default: '3' },
     // --auth-only: only the ABBA cost of per-sensor tokens on the single-reading path.
     'auth-only': { type: 'boolean', default: false },
     // --fleet-only: only the watchdog's fleet evaluation (its time, and its effect on ingest).
@@ -43,6 +45,8 @@ const durationS = Number(values.duration)
 const readings = Number(values.readings)
 if (!Number.isFinite(durationS) || durationS <= 0) throw new Error('--duration must be a positive number of seconds')
 if (!Number.isInteger(readings) || readings < 20_000) throw new Error('--readings must be a whole number of at least 20000')
+const rounds = Number(values.rounds)
+if (!Number.isInteger(rounds) || rounds < 1) throw new Error('--rounds must be a whole number of at least 1')
 
 if (values['validation-only']) {
   await runValidationBench({ log: console.log })
@@ -57,9 +61,9 @@ try {
   } else if (values['aggregate-only']) {
     await aggregate()
   } else if (values['auth-only']) {
-    await measureAuthCost({ databaseUrl: db.url, log: console.log, durationS: Math.min(durationS, 5), rounds: 3, devices: 1000 })
+    await measureAuthCost({ databaseUrl: db.url, log: console.log, durationS: Math.min(durationS, 5), rounds, devices: 1000 })
   } else if (values['fleet-only']) {
-    await runFleetBench({ databaseUrl: db.url, log: console.log, durationS: Math.min(durationS, 5) })
+    await runFleetBench({ databaseUrl: db.url, log: console.log, durationS: Math.min(durationS, 5), rounds })
   } else if (values['backlog-only']) {
     await runBacklogBench({ databaseUrl: db.url, log: console.log, pendingReadings: Number(values.pending), durationS })
   } else {
@@ -73,7 +77,7 @@ try {
         `p50 ${r.p50Ms} ms, p99 ${r.p99Ms} ms, ${(r.readingsPerS / ceiling * 100).toFixed(1)}% of COPY, ` +
         `non-2xx ${r.non2xx}, errors ${r.errors}`)
     }
-    await measureAuthCost({ databaseUrl: db.url, log: console.log, durationS: Math.min(durationS, 5), rounds: 3, devices: 1000 })
+    await measureAuthCost({ databaseUrl: db.url, log: console.log, durationS: Math.min(durationS, 5), rounds, devices: 1000 })
     // The summary's share of a flush, in PostgreSQL alone: (b)'s flushes hold about four 1,000-sensor
     // batches, (a)'s about two dozen single readings.
     for (const [pairs, perPair] of [[1000, 4], [25, 1]] as const) {
@@ -90,7 +94,7 @@ try {
       await runBacklogBench({ databaseUrl: db.url, log: console.log, pendingReadings: Number(values.pending), durationS })
       await aggregate()
     }
-    await runFleetBench({ databaseUrl: db.url, log: console.log, durationS: Math.min(durationS, 5) })
+    await runFleetBench({ databaseUrl: db.url, log: console.log, durationS: Math.min(durationS, 5), rounds })
     // The live feed's cost on ingest (ABBA) and page speed over 10 million readings (npm run bench:dashboard alone).
     if (!values['skip-dashboard']) await runDashboardBench({ databaseUrl: db.url, log: console.log, durationS: Math.min(durationS, 5) })
   }
