@@ -74,8 +74,7 @@ export const lastSeenQuery = z.strictObject({
 export default async function fleetRoutes (instance: FastifyInstance, opts: { config: AppConfig }) {
   const fastify = instance.withTypeProvider<TypeBoxTypeProvider>()
   const { config } = opts
-  const service = new FleetService(new FleetRepository(fastify.pg.pool), fastify.summary, {
-    waitMs: config.summaryReadWaitMs,
+  const service = new FleetService(new FleetRepository(fastify.pg.pool), {
     onStale: () => fastify.metrics.staleRead(),
     now: config.now
   })

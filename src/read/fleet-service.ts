@@ -1,6 +1,5 @@
-import type { SummaryFolder } from '../summary/folder.js'
 import { encodeCursor } from './cursor.js'
-import { foldedRead, type FoldedReadOptions, type Staleness } from './folded-read.js'
+import { summaryAsItStands, type Staleness } from './folded-read.js'
 import type { FleetRepository, LastSeenColumns, LatestColumns, SensorRanges, ValueRange } from './fleet-repository.js'
 
 /** Every fleet answer carries the server's clock when the request began, so callers judge silence by it. */
@@ -18,14 +17,13 @@ export interface PairCursor { sensor_id: number, variable: string }
 export class FleetService {
   constructor (
     private readonly repository: FleetRepository,
-    private readonly summary: Pick<SummaryFolder, 'foldPast'>,
-    private readonly options: FoldedReadOptions & { now?: () => number }
+    private readonly options: { onStale?: () => void, now?: () => number } = {}
   ) {}
 
   /** The latest reading of `variable` of every sensor that has one (within `sensors`), by sensor id. */
   async latest (variable: string, limit: number, sensors: SensorRanges, range: ValueRange, after?: SensorCursor): Promise<LatestPage> {
     const now = this.now()
-    const { value, stale } = await foldedRead((h) => this.repository.latest(variable, after?.sensor_id ?? -1, limit + 1, sensors, range, h), this.summary, this.options)
+    const { value, stale } = await summaryAsItStands((h) => this.repository.latest(variable, after?.sensor_id ?? -1, limit + 1, sensors, range, h), this.options.onStale)
     const more = value.sensor_ids.length > limit
     const page = cut(value, limit)
     return {
@@ -42,9 +40,9 @@ export class FleetService {
     const nowMs = (this.options.now ?? Date.now)()
     const now = iso(nowMs)
     const before = silentForS === undefined ? undefined : new Date(nowMs - silentForS * 1000)
-    const { value, stale } = await foldedRead((h) => perVariable
+    const { value, stale } = await summaryAsItStands((h) => perVariable
       ? this.repository.lastSeenPerVariable({ sensor_id: after?.sensor_id ?? -1, variable: (after as PairCursor | undefined)?.variable ?? '' }, limit + 1, sensors, before, h)
-      : this.repository.lastSeen(after?.sensor_id ?? -1, limit + 1, sensors, before, h), this.summary, this.options)
+      : this.repository.lastSeen(after?.sensor_id ?? -1, limit + 1, sensors, before, h), this.options.onStale)
     const more = value.sensor_ids.length > limit
     const page = cut(value, limit)
     const last = page.sensor_ids.length - 1

@@ -1,4 +1,5 @@
 import t from 'tap'
+import { build } from '../helpers/build.js'
 import { appPerFile } from './fixture.js'
 
 const NOW = Date.UTC(2026, 0, 1, 12, 0, 0)
@@ -12,6 +13,8 @@ async function store (readings: Array<{ sensor: number, variable: string, minute
     payload: readings.map((r) => ({ sensor_id: r.sensor, timestamp: new Date(NOW - r.minutesAgo * MINUTE).toISOString(), variable: r.variable, value: r.value ?? 1, unit: r.unit ?? '' }))
   })
   if (res.statusCode !== 201) throw new Error(`POST /readings answered ${res.statusCode}: ${res.body}`)
+  // Fleet reads answer from the summary as it stands: fold, as the timer would within a second.
+  await app.summary.drain()
 }
 
 const iso = (minutesAgo: number) => new Date(NOW - minutesAgo * MINUTE).toISOString().replace('Z', '000Z')
@@ -120,4 +123,24 @@ t.test('bad parameters are a 400 problem naming them', async (t) => {
     t.match(type, /^application\/problem\+json/, url)
     t.match(body, { status: 400, errors: [{ path }] }, url)
   }
+})
+
+t.test('fleet reads answer from the summary as it stands: readings not folded yet are counted as pending, with as_of', async (t) => {
+  const unfolded = await build(t, { now: () => NOW, summaryFoldIntervalMs: 0 })
+  const post = (sensor: number, minutesAgo: number) => unfolded.inject({
+    method: 'POST', url: '/readings', payload: { sensor_id: sensor, timestamp: new Date(NOW - minutesAgo * MINUTE).toISOString(), variable: 'temperature', value: 1, unit: 'C' }
+  })
+  await post(1, 5)
+  await unfolded.summary.drain()
+  await post(2, 1)
+  const res = await unfolded.inject({ method: 'GET', url: '/fleet/latest?variable=temperature' })
+  t.equal(res.statusCode, 200, 'answered at once, not after a fold')
+  const body = res.json()
+  t.same(body.sensor_ids, [1], 'only what the summary holds')
+  t.equal(body.pending_readings, 1)
+  t.match(body.as_of, /^\d{4}-\d{2}-\d{2}T/)
+  await unfolded.summary.drain()
+  const after = (await unfolded.inject({ method: 'GET', url: '/fleet/latest?variable=temperature' })).json()
+  t.same(after.sensor_ids, [1, 2], 'the next read after a fold has it')
+  t.notOk('as_of' in after, 'and is exact')
 })

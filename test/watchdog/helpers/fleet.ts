@@ -21,8 +21,9 @@ export interface FleetApi {
 }
 
 export async function startFleetApi (t: TestContext, databaseUrl: string, clock = new FakeClock(), overrides: { readTokens?: string[] } = {}): Promise<FleetApi> {
-  // Reads wait for the summary to be folded, so the fleet is always read exactly.
-  const app = await build(t, { databaseUrl, now: () => clock.now(), summaryReadWaitMs: 10_000, ...overrides })
+  // Fleet reads answer from the summary as it stands, so report() folds what it stored: the
+  // watchdog then reads the fleet exactly, on the fake clock (as_of would be the real one).
+  const app = await build(t, { databaseUrl, now: () => clock.now(), ...overrides })
   await app.listen({ port: 0, host: '127.0.0.1' })
   const proxy = await startTcpProxy('127.0.0.1', (app.server.address() as AddressInfo).port)
   t.teardown(() => proxy.close())
@@ -42,6 +43,7 @@ export async function startFleetApi (t: TestContext, databaseUrl: string, clock 
         })
         if (res.statusCode !== 201 && res.statusCode !== 200) throw new Error(`POST /readings answered ${res.statusCode}: ${res.body}`)
       }
+      await app.summary.drain()
     }
   }
 }
