@@ -50,4 +50,15 @@ t.test('with READ_TOKENS, the page asks for a token once per tab and sends it as
     await other.getByTestId('token-form').waitFor()
     t.pass('the prompt is shown')
   })
+
+  t.test('a sensor page opened first asks for the token, then shows the whole sensor', async (t) => {
+    const tab = await browser.newPage()
+    await tab.goto(`${origin}/dashboard/sensors/1`)
+    await tab.getByLabel('Read token').fill(TOKEN)
+    await tab.getByRole('button', { name: 'Open the dashboard' }).click()
+    t.equal(await textOf(tab, 'latest-temperature'), '21.5')
+    await tab.getByTestId('chart-temperature').waitFor()
+    t.equal(await tab.locator('[data-testid="raw-readings"] tbody tr').count(), 1, 'the newest readings')
+    t.equal(await tab.getByTestId('token-form').count(), 0, 'asked once')
+  })
 })
