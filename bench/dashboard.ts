@@ -212,9 +212,21 @@ export async function measurePageSpeed (opts: PageSpeedOptions): Promise<PageSpe
         return result
       }
       const drawn = await markMs(page, 'dashboard:chart:temperature:30d')
-      const fetched = await page.evaluate(() => performance.getEntriesByType('resource')
-        .filter((e) => e.name.includes('/readings/aggregate') && e.name.includes('variable=temperature'))
-        .map((e) => e.duration)[0])
+      const steps = await page.evaluate(() => {
+        const resources = performance.getEntriesByType('resource') as PerformanceResourceTiming[]
+        const aggregate = resources.find((e) => e.name.includes('/readings/aggregate') && e.name.includes('variable=temperature'))
+        return {
+          script: resources.find((e) => e.name.endsWith('.js'))?.responseEnd,
+          sensor: resources.find((e) => /\/sensors\/\d+$/.test(new URL(e.name).pathname))?.responseEnd,
+          aggregateStart: aggregate?.startTime,
+          aggregateEnd: aggregate?.responseEnd,
+          aggregateMs: aggregate?.duration
+        }
+      })
+      const fetched = steps.aggregateMs
+      const at = (x: number | undefined) => x === undefined ? '?' : `${x.toFixed(0)}`
+      opts.log(`dashboard speed: sensor page load ${i}${i === 0 ? ' (cold)' : ''}, ms from navigation: script loaded ${at(steps.script)}, ` +
+        `GET /sensors/{id} answered ${at(steps.sensor)}, 30-day aggregate sent ${at(steps.aggregateStart)} and answered ${at(steps.aggregateEnd)}, chart drawn ${at(drawn)}`)
       if (i > 0 && drawn !== undefined && fetched !== undefined) {
         chartShownMs.push(drawn)
         aggregateMs.push(fetched)
