@@ -33,10 +33,7 @@ export async function foldedRead<T> (
   if (first.pending === undefined) return { value: first.value }
   const horizon = first.pending.through
   await summary.foldPast(BigInt(horizon), options.waitMs)
-  const again = await read(horizon)
-  if (again.pending === undefined) return { value: again.value }
-  options.onStale?.()
-  return { value: again.value, stale: { as_of: again.pending.as_of!, pending_readings: Number(again.pending.readings) } }
+  return answer(await read(horizon), options.onStale)
 }
 
 /** A horizon past every delta: the read counts all that are pending in its snapshot. */
@@ -52,8 +49,12 @@ export async function summaryAsItStands<T> (
   read: (horizon?: string) => Promise<SummaryRead<T>>,
   onStale?: () => void
 ): Promise<{ value: T, stale?: Staleness }> {
-  const only = await read(EVERY_PENDING)
-  if (only.pending === undefined) return { value: only.value }
+  return answer(await read(EVERY_PENDING), onStale)
+}
+
+/** A read taken up to a horizon as an answer: exact, or marked with what it found still pending. */
+function answer<T> (read: SummaryRead<T>, onStale?: () => void): { value: T, stale?: Staleness } {
+  if (read.pending === undefined) return { value: read.value }
   onStale?.()
-  return { value: only.value, stale: { as_of: only.pending.as_of!, pending_readings: Number(only.pending.readings) } }
+  return { value: read.value, stale: { as_of: read.pending.as_of!, pending_readings: Number(read.pending.readings) } }
 }
