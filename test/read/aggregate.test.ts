@@ -1,4 +1,5 @@
 import t, { type Test } from 'tap'
+import { overlappingRequests } from '../helpers/overlapping-writes.js'
 import { appPerFile, type App } from './fixture.js'
 
 type Json = Record<string, unknown>
@@ -277,16 +278,7 @@ t.test('bad parameters are a 400 problem naming the parameter', async (t) => {
 
 t.test('after concurrent overlapping writes and folds, every rollup equals an aggregate over readings', async (t) => {
   const base = Date.parse('2024-05-01T12:00:00Z')
-  const requests = Array.from({ length: 60 }, (_, r) => Array.from({ length: 20 }, (_, i) => {
-    const n = (r * 7 + i * 13) % 90 // keys repeat across requests
-    return {
-      sensor_id: n % 5,
-      timestamp: new Date(base + (n % 30) * 7000 - (r % 3) * 3600_000).toISOString(),
-      variable: ['temperature', 'humidity', 'pressure'][n % 3]!,
-      value: r % 4 === 0 ? n + 0.5 : n, // every fourth request conflicts with earlier values
-      unit: 'u'
-    }
-  }))
+  const requests = overlappingRequests(base, 7000, 3600_000)
   let folding = true
   const folds = (async () => { while (folding) await app.summary.drain() })()
   const answers = await Promise.all(requests.map((payload) => app.inject({ method: 'POST', url: '/readings', payload })))

@@ -1,4 +1,5 @@
 import t, { type Test } from 'tap'
+import { overlappingRequests } from '../helpers/overlapping-writes.js'
 import { appPerFile } from './fixture.js'
 
 // Many requests at once, overlapping on purpose: exact resends (duplicates), same keys with other
@@ -19,16 +20,7 @@ async function assertSummaryMatchesReadings (t: Test): Promise<void> {
 
 t.test('after concurrent ingestion the summary equals an aggregate over readings', async (t) => {
   const base = Date.parse('2024-05-01T12:00:00Z')
-  const requests = Array.from({ length: 60 }, (_, r) => Array.from({ length: 20 }, (_, i) => {
-    const n = (r * 7 + i * 13) % 90 // keys repeat across requests
-    return {
-      sensor_id: n % 5,
-      timestamp: new Date(base + (n % 30) * 1000 - (r % 3) * 60_000).toISOString(),
-      variable: ['temperature', 'humidity', 'pressure'][n % 3]!,
-      value: r % 4 === 0 ? n + 0.5 : n, // every fourth request conflicts with earlier values
-      unit: 'u'
-    }
-  }))
+  const requests = overlappingRequests(base, 1000, 60_000)
   const answers = await Promise.all(requests.map((payload) => app.inject({ method: 'POST', url: '/readings', payload })))
   t.same(answers.filter((a) => a.statusCode !== 200 && a.statusCode !== 201).map((a) => a.body), [], 'every request succeeded')
   const totals = answers.reduce((sum, a) => {
