@@ -10,6 +10,21 @@ export interface Reminder {
   nextReminderAt: number
 }
 
+type ReminderPolicy = Parameters<typeof reminderDelay>[0]
+
+/** The reminders of an incident opened at `now`: the first one a delay later. */
+function openReminder (now: number, policy: ReminderPolicy): Reminder {
+  return { openedAt: now, remindersSent: 0, nextReminderAt: now + reminderDelay(policy, 0) }
+}
+
+/** Whether a reminder is due at `now`; if so, counts it and schedules the next, a longer delay on. */
+function reminderDue (reminder: Reminder, now: number, policy: ReminderPolicy): boolean {
+  if (now < reminder.nextReminderAt) return false
+  reminder.remindersSent++
+  reminder.nextReminderAt = now + reminderDelay(policy, reminder.remindersSent)
+  return true
+}
+
 export interface SilentIncident {
   sensorId: number
   variable?: string
@@ -139,9 +154,7 @@ function evaluateSilence (state: FleetState, snapshot: FleetSnapshot, context: F
   if (state.blackout) {
     if (blackoutNow) {
       state.blackout.silentCount = silentSensors
-      if (now >= state.blackout.nextReminderAt) {
-        state.blackout.remindersSent++
-        state.blackout.nextReminderAt = now + reminderDelay(config.reminder, state.blackout.remindersSent)
+      if (reminderDue(state.blackout, now, config.reminder)) {
         out.add(`fleet:blackout#${state.blackout.openedAt}`, 'blackout-reminder', [], { silentCount: silentSensors }, { since: state.blackout.openedAt, durationMs: now - state.blackout.openedAt })
       }
       return
@@ -151,7 +164,7 @@ function evaluateSilence (state: FleetState, snapshot: FleetSnapshot, context: F
     afterBlackout = true
   } else if (blackoutNow && !inGrace) {
     const reason = silentSensors / fleetSize >= config.blackoutShare ? 'share' : 'ingest'
-    state.blackout = { openedAt: now, reason, silentCount: silentSensors, remindersSent: 0, nextReminderAt: now + reminderDelay(config.reminder, 0) }
+    state.blackout = { ...openReminder(now, config.reminder), reason, silentCount: silentSensors }
     out.add(`fleet:blackout#${now}`, 'blackout', [], { silentCount: silentSensors, reason }, { ping: true, since: now })
     // The cause is upstream: no per-sensor messages while it lasts.
     return
@@ -181,13 +194,10 @@ function evaluateSilence (state: FleetState, snapshot: FleetSnapshot, context: F
   if (active.length === 0) {
     state.silentReminder = undefined
   } else if (!state.silentReminder) {
-    state.silentReminder = { openedAt: now, remindersSent: 0, nextReminderAt: now + reminderDelay(config.reminder, 0) }
-  } else if (now >= state.silentReminder.nextReminderAt) {
-    const reminder = state.silentReminder
-    reminder.remindersSent++
-    reminder.nextReminderAt = now + reminderDelay(config.reminder, reminder.remindersSent)
+    state.silentReminder = openReminder(now, config.reminder)
+  } else if (reminderDue(state.silentReminder, now, config.reminder)) {
     const retired = Object.keys(state.silent).length - active.length
-    out.add('fleet:still-silent', 'still-silent', active.map((s) => ({ ...strip(s), durationMs: apiNow - s.lastSeen })), { retired }, { since: reminder.openedAt })
+    out.add('fleet:still-silent', 'still-silent', active.map((s) => ({ ...strip(s), durationMs: apiNow - s.lastSeen })), { retired }, { since: state.silentReminder.openedAt })
   }
 }
 
@@ -259,12 +269,9 @@ function evaluateRule (state: FleetState, rule: FleetRule, snapshot: FleetSnapsh
   if (firing.length === 0) {
     ruleState.reminder = undefined
   } else if (!ruleState.reminder) {
-    ruleState.reminder = { openedAt: now, remindersSent: 0, nextReminderAt: now + reminderDelay(config.reminder, 0) }
-  } else if (now >= ruleState.reminder.nextReminderAt) {
-    const reminder = ruleState.reminder
-    reminder.remindersSent++
-    reminder.nextReminderAt = now + reminderDelay(config.reminder, reminder.remindersSent)
-    out.add(key('still-firing'), 'still-firing', firing.map(([id, s]) => ({ sensorId: Number(id), ...(s.value === undefined ? {} : { value: s.value, unit: s.unit }), durationMs: now - s.firingSince! })), info, { since: reminder.openedAt })
+    ruleState.reminder = openReminder(now, config.reminder)
+  } else if (reminderDue(ruleState.reminder, now, config.reminder)) {
+    out.add(key('still-firing'), 'still-firing', firing.map(([id, s]) => ({ sensorId: Number(id), ...(s.value === undefined ? {} : { value: s.value, unit: s.unit }), durationMs: now - s.firingSince! })), info, { since: ruleState.reminder.openedAt })
   }
 }
 
