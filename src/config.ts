@@ -47,6 +47,7 @@ export const envSchema = z.object({
   SUMMARY_FOLD_CHUNK_DELTAS: int(1, 100_000).default(1000),
   SUMMARY_FOLD_CHUNK_PAIRS: int(1, 10_000_000).default(50_000),
   SUMMARY_READ_WAIT_MS: int(0, 60_000).default(500),
+  ROLLUP_FOLD_DELAY_MS: int(0, 3_600_000).default(5000),
   INSTANCE_ID: z.string().min(1).default(hostname()),
   // Time partitions of readings (docs/design/partitions.md): width as hours or days, e.g. 6h, 1d, 7d.
   PARTITION_INTERVAL: z.string().regex(/^[1-9][0-9]{0,3}[hd]$/, { error: 'expected hours or days, like 6h, 1d or 7d' }).default('7d'),
@@ -91,6 +92,8 @@ export interface AppConfig {
   summaryFoldChunkPairs: number
   /** How long a /sensors read waits for pending deltas to be folded before it answers marked as of an older point. */
   summaryReadWaitMs: number
+  /** How long folded deltas wait in the rollups' queue, so one rollup fold takes many flushes. */
+  rollupFoldDelayMs: number
   instanceId: string
   /** PARTITION_INTERVAL in seconds: the width of one time partition of readings. */
   partitionIntervalS: number
@@ -182,6 +185,7 @@ export function loadConfig (env: NodeJS.ProcessEnv = process.env): AppConfig {
     summaryFoldChunkDeltas: e.SUMMARY_FOLD_CHUNK_DELTAS,
     summaryFoldChunkPairs: e.SUMMARY_FOLD_CHUNK_PAIRS,
     summaryReadWaitMs: e.SUMMARY_READ_WAIT_MS,
+    rollupFoldDelayMs: e.ROLLUP_FOLD_DELAY_MS,
     instanceId: e.INSTANCE_ID,
     partitionIntervalS: Number(e.PARTITION_INTERVAL.slice(0, -1)) * (e.PARTITION_INTERVAL.endsWith('d') ? 86_400 : 3600),
     retentionDays: e.RETENTION_DAYS,

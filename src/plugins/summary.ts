@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
 import type { AppConfig } from '../config.js'
 import { FoldTimer } from '../summary/fold-timer.js'
-import { SummaryFolder } from '../summary/folder.js'
+import { DEFAULT_ROLLUP_FOLDING, SummaryFolder } from '../summary/folder.js'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -17,7 +17,10 @@ declare module 'fastify' {
  */
 export default fp(async function summary (fastify: FastifyInstance, opts: { config: AppConfig }) {
   const { config } = opts
-  const folder = new SummaryFolder(fastify.pg.pool, { deltas: config.summaryFoldChunkDeltas, pairs: config.summaryFoldChunkPairs })
+  const folder = new SummaryFolder(fastify.pg.pool, { deltas: config.summaryFoldChunkDeltas, pairs: config.summaryFoldChunkPairs }, {
+    ...DEFAULT_ROLLUP_FOLDING,
+    delayMs: config.rollupFoldDelayMs
+  })
   fastify.decorate('summary', folder)
   const timer = config.summaryFoldIntervalMs === 0
     ? undefined

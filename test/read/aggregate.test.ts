@@ -1,12 +1,14 @@
 import t, { type Test } from 'tap'
 import { overlappingRequests } from '../helpers/overlapping-writes.js'
+import { DEFAULT_CHUNK_LIMITS, DEFAULT_ROLLUP_FOLDING, SummaryFolder } from '../../src/summary/folder.js'
 import { appPerFile, type App } from './fixture.js'
 
 type Json = Record<string, unknown>
 interface Bucket { start: string, count: number, min: number, max: number, avg: number, first: number, last: number }
 
-// Folds only when a test drains, so tests can read with deltas pending.
-const app = await appPerFile(t, { summaryFoldIntervalMs: 0 })
+// Folds only when a test drains, so tests can read with deltas pending; the rollups' queue is
+// folded as soon as it fills, so a drain leaves the rollup tables complete to compare.
+const app = await appPerFile(t, { summaryFoldIntervalMs: 0, rollupFoldDelayMs: 0 })
 t.beforeEach(async () => {
   await app.pg.query('TRUNCATE rollup_deltas, reading_rollups_minute, reading_rollups_hour, ingest_rollups_minute')
 })
@@ -161,6 +163,34 @@ t.test('readings whose deltas no fold has taken yet are counted, and counted onc
   }
   const body = await get('/readings/aggregate?sensor_id=120&variable=temperature&from=2024-05-01T10:00:00Z&to=2024-05-01T11:00:00Z&bucket=1h')
   t.same(body.buckets.map((b: Bucket) => b.count), [1], 'one reading of a one-per-pair flush')
+})
+
+t.test('a rollup fold takes nothing until the oldest queued row is min_age old', async (t) => {
+  await post(app, series(7, 'temperature', 120, 5), false)
+  while ((await app.pg.query('SELECT next_id FROM fold_summary_deltas_chunk(1000, 50000)')).rows[0].next_id !== null);
+  const queued = async () => (await app.pg.query<{ n: number }>('SELECT count(*)::int AS n FROM rollup_deltas')).rows[0]!.n
+  const before = await queued()
+  t.ok(before > 0, 'the summary fold queued its deltas')
+  const young = await app.pg.query("SELECT * FROM fold_rollup_deltas_chunk(1000, 50000, interval '1 hour')")
+  t.same(young.rows[0], { folded_deltas: '0', folded_pairs: '0', next_id: null }, 'too young: nothing folded')
+  t.equal(await queued(), before, 'the queue is left whole')
+  const old = await app.pg.query("SELECT * FROM fold_rollup_deltas_chunk(1000, 50000, interval '0')")
+  t.equal(Number(old.rows[0].folded_deltas), before, 'old enough: all folded')
+  t.equal(await queued(), 0)
+})
+
+t.test('a folder with a rollup delay leaves the queue to a later fold, and reads count what waits in it', async (t) => {
+  const delayed = new SummaryFolder(app.pg.pool, DEFAULT_CHUNK_LIMITS, { ...DEFAULT_ROLLUP_FOLDING, delayMs: 3_600_000 })
+  t.teardown(() => delayed.close())
+  await post(app, series(8, 'temperature', 720, 5), false)
+  await delayed.drain()
+  t.equal(await pendingDeltas(), 0, 'the summary is folded')
+  t.ok((await app.pg.query('SELECT count(*)::int AS n FROM rollup_deltas')).rows[0].n > 0, 'the rollups\' queue waits')
+  t.equal((await app.pg.query('SELECT count(*)::int AS n FROM reading_rollups_minute')).rows[0].n, 0, 'no rollup row yet')
+  const [from, to] = ['2024-05-01T10:00:00Z', '2024-05-01T11:00:00Z']
+  const body = await get(`/readings/aggregate?sensor_id=8&variable=temperature&from=${from}&to=${to}&bucket=5m`)
+  sameBuckets(t, body.buckets, await expected(8, 'temperature', from, to, 300), 'queued')
+  t.equal(body.buckets.reduce((n: number, b: Bucket) => n + b.count, 0), 720, 'every reading counted once')
 })
 
 t.test('rebuild_reading_rollups() recomputes the rollups from readings stored without the writer (the migration\'s backfill)', async (t) => {
