@@ -31,7 +31,7 @@ const { values } = parseArgs({
     'aggregate-only': { type: 'boolean', default: false },
     'aggregate-sensors': { type: 'string', default: '10' },
     'aggregate-rounds': { type: 'string', default: '2' },
-    // --rounds: ABBA rounds of the per-sensor token and fleet evaluation costs (more rounds, a tighter interval).
+    // --rounds: ABBA rounds of the per-sensor token, fleet evaluation and partitioned ingest costs (more rounds, a tighter interval).
     rounds: { type: 'string', default: '3' },
     // --auth-only: only the ABBA cost of per-sensor tokens on the single-reading path.
     'auth-only': { type: 'boolean', default: false },
@@ -57,7 +57,7 @@ try {
   console.log(`database: ${db.kind}; ${durationS} s per scenario`)
   const aggregate = () => runAggregateBench({ databaseUrl: db.url, log: console.log, sensors: Number(values['aggregate-sensors']), rounds: Number(values['aggregate-rounds']), durationS })
   if (values['partitions-only']) {
-    await runPartitionBench({ databaseUrl: db.url, log: console.log, durationS })
+    await runPartitionBench({ databaseUrl: db.url, log: console.log, durationS, rounds })
   } else if (values['aggregate-only']) {
     await aggregate()
   } else if (values['auth-only']) {
@@ -88,7 +88,7 @@ try {
         `(medians of ${cost.runs} alternating runs, committed); folding those ${cost.runs} deltas took ${cost.foldMs.toFixed(2)} ms: ` +
         `the summary adds ${perFlushMs.toFixed(2)} ms (${(perFlushMs / cost.withoutSummaryMs * 100).toFixed(0)}%) per flush`)
     }
-    await runPartitionBench({ databaseUrl: db.url, log: console.log, durationS })
+    await runPartitionBench({ databaseUrl: db.url, log: console.log, durationS, rounds })
     if (!values['skip-reads']) {
       await runReadBench({ databaseUrl: db.url, log: console.log, readings, sensors: 10_000, durationS })
       await runBacklogBench({ databaseUrl: db.url, log: console.log, pendingReadings: Number(values.pending), durationS })

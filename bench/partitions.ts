@@ -106,7 +106,7 @@ export async function measurePartitionCount (opts: { databaseUrl: string, log: (
 }
 
 /** The partitions scenario of npm run bench (alone with --partitions-only). */
-export async function runPartitionBench (opts: { databaseUrl: string, log: (line: string) => void, durationS: number }): Promise<void> {
-  await measurePartitionedIngest({ ...opts, durationS: Math.min(opts.durationS, 2), rounds: 4 })
+export async function runPartitionBench (opts: { databaseUrl: string, log: (line: string) => void, durationS: number, rounds: number }): Promise<void> {
+  await measurePartitionedIngest({ ...opts, durationS: Math.min(opts.durationS, 5) })
   await measurePartitionCount({ ...opts, runs: 21 })
 }
