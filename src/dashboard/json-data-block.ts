@@ -10,9 +10,3 @@ const escape = (c: string): string => `\\u${c.charCodeAt(0).toString(16).padStar
 export function jsonDataBlock (id: string, value: unknown): string {
   return `<script type="application/json" id="${id}">${JSON.stringify(value).replace(UNSAFE, escape)}</script>`
 }
-
-/** The page with `block` as the last element of its head, or undefined if it has no `</head>`. */
-export function withDataBlock (html: string, block: string): string | undefined {
-  const at = html.indexOf('</head>')
-  return at === -1 ? undefined : `${html.slice(0, at)}${block}\n${html.slice(at)}`
-}

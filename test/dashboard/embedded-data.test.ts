@@ -1,7 +1,7 @@
 import t from 'tap'
 import { build, testPool } from '../helpers/build.js'
 import { freshDatabase } from '../helpers/database.js'
-import { postReadings, reading } from '../helpers/dashboard.js'
+import { postReadings, reading, serve } from '../helpers/dashboard.js'
 import { CHART_RANGES_MS, CHART_RIGHT_EDGE_MS, INITIAL_DATA_ID, NEWEST_READINGS_SHOWN } from '../../src/dashboard/sensor-page-contract.js'
 import { EMBED_TIMEOUT_MS } from '../../src/dashboard/sensor-page-html.js'
 
@@ -24,6 +24,7 @@ t.test('without READ_TOKENS, a sensor page carries what its first render fetches
   t.equal(res.headers['cache-control'], 'no-store', 'the page with data is never cached')
   t.match(res.body, /<div id="app">/)
   t.match(res.body, /<script type="module" crossorigin src="\/dashboard\/assets\/[^"]+\.js">/, 'the page names its script as index.html does')
+  t.match(res.body, /<\/script>\s*<\/body>\s*<\/html>\s*$/, 'the block ends the body')
 
   const data = embedded(res.body)!
   t.ok(data, 'the data block is there')
@@ -88,7 +89,7 @@ t.test('an unknown sensor\'s page is plain index.html; a malformed id is a 400, 
   await postReadings(app, [reading(42, 1)])
   const unknown = await app.inject({ method: 'GET', url: '/dashboard/sensors/43' })
   t.equal(unknown.statusCode, 200)
-  t.equal(unknown.headers['cache-control'], 'no-cache')
+  t.equal(unknown.headers['cache-control'], 'no-store', 'sent before the read told it has no data: never stored either')
   t.equal(embedded(unknown.body), undefined)
   t.match(unknown.body, /<div id="app">/)
   for (const id of ['2147483648', 'abc', '-1']) {
@@ -108,7 +109,7 @@ t.test('with READ_TOKENS, no page carries data: a tab must show its token first'
   t.notMatch(res.body, /application\/json/)
 })
 
-t.test('a failed or slow read sends the plain page, never an error', async (t) => {
+t.test('the head is sent at once; a failed or slow read finishes the page without data, never with an error', async (t) => {
   const db = await freshDatabase(t)
   const app = await build(t, { databaseUrl: db.url })
   await postReadings(app, [reading(42, 1)])
@@ -120,12 +121,19 @@ t.test('a failed or slow read sends the plain page, never an error', async (t) =
   await client.query('BEGIN')
   await client.query('LOCK TABLE sensor_variable_summary IN ACCESS EXCLUSIVE MODE')
   const started = Date.now()
-  const slow = await app.inject({ method: 'GET', url: '/dashboard/sensors/42' })
+  const res = await fetch(`${await serve(app)}/dashboard/sensors/42`)
+  const reader = res.body!.pipeThrough(new TextDecoderStream()).getReader()
+  const first = (await reader.read()).value ?? ''
+  const firstAfter = Date.now() - started
+  let body = first
+  for (let chunk = await reader.read(); !chunk.done; chunk = await reader.read()) body += chunk.value
   const took = Date.now() - started
   await client.query('ROLLBACK')
-  t.equal(slow.statusCode, 200)
-  t.equal(embedded(slow.body), undefined, 'sent without data')
-  t.match(slow.body, /<div id="app">/)
+  t.equal(res.status, 200)
+  t.match(first, /<script type="module" crossorigin src=/, 'the head went first, naming the script')
+  t.ok(firstAfter < EMBED_TIMEOUT_MS, `before the read gave up (${firstAfter} ms)`)
+  t.equal(embedded(body), undefined, 'the rest came without data')
+  t.match(body, /<div id="app">[^]*<\/html>/)
   t.ok(took >= EMBED_TIMEOUT_MS && took < EMBED_TIMEOUT_MS + 2000, `after the ${EMBED_TIMEOUT_MS} ms timeout (took ${took} ms)`)
 
   await pool.query('ALTER TABLE sensor_variable_summary RENAME TO summary_elsewhere')
