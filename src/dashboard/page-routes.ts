@@ -1,5 +1,6 @@
-import { existsSync } from 'node:fs'
+import { existsSync, readFileSync } from 'node:fs'
 import { join, sep } from 'node:path'
+import { Readable } from 'node:stream'
 import type { FastifyInstance } from 'fastify'
 import helmet from '@fastify/helmet'
 import fastifyStatic from '@fastify/static'
@@ -7,11 +8,15 @@ import { z } from 'zod'
 import { webDir } from '../paths.js'
 import { HttpProblem } from '../problem.js'
 import { parseParams, sensorIdParam } from '../read/query-params.js'
+import { chartRangeOf } from './sensor-page-contract.js'
+import { pageTemplate, sensorPageChunks, type SensorPageSource } from './sensor-page-html.js'
 
 /** Vite names every file under assets/ by its content hash: a changed file gets a new name. */
 const IMMUTABLE = 'public, max-age=31536000, immutable'
 /** index.html names the current assets, so it is checked on every load. */
 const REVALIDATE = 'no-cache'
+/** A sensor page that may carry data is that moment's answer: never stored, so never shown again stale. */
+const NO_STORE = 'no-store'
 
 const sensorPath = z.strictObject({ id: sensorIdParam })
 
@@ -19,9 +24,11 @@ const sensorPath = z.strictObject({ id: sensorIdParam })
  * The dashboard's pages: the built front-end under /dashboard/ (index.html for the fleet and for
  * /dashboard/sensors/{id}, the page picks its view from the path), GET / redirecting there, and a
  * Content-Security-Policy that allows only this origin: no inline script, no CDN, no request
- * leaving the deployment.
+ * leaving the deployment. Given `sensorPages` (reads need no token), a sensor page is sent with its
+ * first data embedded as a JSON data block, so it draws without waiting for its fetches; its head
+ * goes first, so the browser loads the script while the data is read.
  */
-export default async function pageRoutes (fastify: FastifyInstance, opts: { root?: string } = {}) {
+export default async function pageRoutes (fastify: FastifyInstance, opts: { root?: string, sensorPages?: SensorPageSource } = {}) {
   const root = opts.root ?? webDir
   // HTML pages, not API: left out of /openapi.json.
   const page = { schema: { hide: true } }
@@ -72,8 +79,15 @@ export default async function pageRoutes (fastify: FastifyInstance, opts: { root
   })
 
   fastify.get('/dashboard/', page, (_request, reply) => reply.sendFile('index.html'))
-  fastify.get('/dashboard/sensors/:id', page, (request, reply) => {
-    parseParams(sensorPath, request.params, 'path parameters')
-    return reply.sendFile('index.html')
+  // Read once: the build is fixed for the process's life, as the static routes above are.
+  const template = opts.sensorPages === undefined ? undefined : pageTemplate(readFileSync(join(root, 'index.html'), 'utf8'))
+  const { sensorPages } = opts
+  fastify.get('/dashboard/sensors/:id', page, async (request, reply) => {
+    const { id } = parseParams(sensorPath, request.params, 'path parameters')
+    if (sensorPages === undefined || template === undefined) return reply.sendFile('index.html')
+    // As the page picks its chart range: ?range= if it offers it, else the default.
+    const range = chartRangeOf((request.query as Record<string, unknown>).range)
+    const body = Readable.from(sensorPageChunks(template, sensorPages, id, range, request.log))
+    return reply.header('cache-control', NO_STORE).type('text/html; charset=utf-8').send(body)
   })
 }

@@ -6,6 +6,7 @@ import { FleetFeed } from './fleet-feed.js'
 import { FleetRepository } from './fleet-repository.js'
 import liveRoutes from './live-routes.js'
 import pageRoutes from './page-routes.js'
+import { SensorPageReader } from './sensor-page-data.js'
 import { SummaryNotifications, SummaryPolling, type SummaryChanges } from './summary-changes.js'
 
 declare module 'fastify' {
@@ -36,6 +37,10 @@ export default fp(async function dashboard (fastify: FastifyInstance, opts: { co
   // Before the server waits for open connections to end: a stream never would.
   fastify.addHook('preClose', () => feed.close())
 
-  await fastify.register(pageRoutes, { root: opts.webRoot })
+  // Only where reads are open: with READ_TOKENS, a page must not carry data to a tab without a token.
+  const sensorPages = config.readTokens.length > 0
+    ? undefined
+    : new SensorPageReader(pool, fastify.summary, { waitMs: config.summaryReadWaitMs, onStale: () => fastify.metrics.staleRead() })
+  await fastify.register(pageRoutes, { root: opts.webRoot, sensorPages })
   await fastify.register(liveRoutes, { config, feed })
-}, { name: 'dashboard', dependencies: ['db'] })
+}, { name: 'dashboard', dependencies: ['db', 'summary', 'metrics'] })

@@ -6,6 +6,8 @@ import { launchBrowser, noChromium } from '../helpers/browser.js'
 import { build } from '../helpers/build.js'
 import { postReadings, serve, textOf, waitForText, type Reading } from '../helpers/dashboard.js'
 
+const TOKEN = 'read-token-0123456789'
+
 const MINUTE = 60_000
 const HOUR = 60 * MINUTE
 const DAY = 24 * HOUR
@@ -19,6 +21,16 @@ async function chartHooks (page: Page, testId: string): Promise<{ points: number
   const chart = page.getByTestId(testId)
   await chart.waitFor()
   return { points: Number(await chart.getAttribute('data-points')), last: Number(await chart.getAttribute('data-last')) }
+}
+
+/** The paths (with query) of the API reads the page sends from now on, as they are sent; not the live feed. */
+function apiReads (page: Page): string[] {
+  const reads: string[] = []
+  page.on('request', (req) => {
+    const url = new URL(req.url())
+    if (/^\/(sensors|readings|stats)\b/.test(url.pathname)) reads.push(url.pathname + url.search)
+  })
+  return reads
 }
 
 /** Resolves once the chart's data-last is `seconds`, or rejects after timeoutMs. */
@@ -43,21 +55,46 @@ function history (end: number): Reading[] {
 t.test('charts in Chromium', { skip: noChromium }, async (t) => {
   const browser = await launchBrowser(t)
 
-  t.test('a sensor page draws a chart per variable from GET /readings/aggregate, one point per bucket', async (t) => {
+  t.test('a sensor page draws a chart per variable from the data embedded in it, one point per bucket, and fetches nothing more until a reading arrives', async (t) => {
     const app = await build(t)
     const end = Math.floor(Date.now() / (15 * MINUTE)) * 15 * MINUTE
     await postReadings(app, history(end))
     const page = await browser.newPage()
-    const aggregates: string[] = []
-    page.on('request', (req) => { if (req.url().includes('/readings/aggregate')) aggregates.push(new URL(req.url()).searchParams.get('variable')!) })
+    const reads = apiReads(page)
     await page.goto(`${await serve(app)}/dashboard/sensors/42`)
 
     // 24 h (the default) is cut into 5-minute buckets: 30 minutes of readings fill 6 of them.
     t.same(await chartHooks(page, 'chart-temperature'), { points: 6, last: (end - 5 * MINUTE) / 1000 })
     t.same(await chartHooks(page, 'chart-humidity'), { points: 6, last: (end - 5 * MINUTE) / 1000 })
-    t.same([...new Set(aggregates)].sort(), ['humidity', 'temperature'], 'each variable\'s chart asked for its own aggregate')
     await page.waitForFunction(() => performance.getEntriesByName('dashboard:chart:temperature:24h', 'mark').length === 1)
     t.pass('the chart set its User Timing mark')
+    await page.getByTestId('live-status').getByText('Live').waitFor()
+    await page.waitForTimeout(300)
+    t.same(reads, [], 'no read sent: the first render\'s data was in the page, and the feed\'s first snapshot had nothing newer')
+
+    await postReadings(app, [at(42, Date.now(), 30.5)])
+    await waitForText(page, 'reading-count', '39', 2000)
+    await page.waitForFunction(() => document.querySelector('[data-testid="chart-temperature"]')?.getAttribute('data-points') !== '6', undefined, { timeout: 2000 })
+    t.same([...new Set(reads.filter((path) => path.startsWith('/readings/aggregate')).map((path) => new URL(path, 'http://x').searchParams.get('variable')))].sort(),
+      ['humidity', 'temperature'], 'a new reading: each chart asked for its own aggregate')
+  })
+
+  t.test('with READ_TOKENS nothing is embedded: each chart fetches its aggregate once, the feed\'s first snapshot adding no second read', async (t) => {
+    const app = await build(t, { readTokens: [TOKEN] })
+    const end = Math.floor(Date.now() / (15 * MINUTE)) * 15 * MINUTE
+    await postReadings(app, history(end))
+    const context = await browser.newContext()
+    t.teardown(() => context.close())
+    await context.addInitScript((token) => sessionStorage.setItem('iot-sensors.read-token', token), TOKEN)
+    const page = await context.newPage()
+    const reads = apiReads(page)
+    await page.goto(`${await serve(app)}/dashboard/sensors/42`)
+    t.same(await chartHooks(page, 'chart-temperature'), { points: 6, last: (end - 5 * MINUTE) / 1000 })
+    await page.getByTestId('raw-readings').waitFor()
+    await page.getByTestId('live-status').getByText('Live').waitFor()
+    await page.waitForTimeout(300)
+    t.same(reads.map((path) => path.split('?')[0]).sort(), ['/readings', '/readings/aggregate', '/readings/aggregate', '/sensors/42'],
+      'the sensor, its newest readings and one aggregate per variable, each read once')
   })
 
   t.test('the range switch redraws 1 h / 24 h / 7 d / 30 d with their buckets, and keeps the range in the address', async (t) => {

@@ -12,31 +12,66 @@ export interface Feed {
   retryInMs?: number
 }
 
-/** Follows the live feed (the whole fleet, or one sensor) while the component is mounted. */
-export function useFeed (sensorId?: number): Feed {
+/**
+ * Whether the page's data already shows the followed sensors as the feed's first snapshot has
+ * them; undefined while the page cannot tell yet (its data still loading).
+ */
+export type ShowsSnapshot = (sensors: Map<number, FleetSensor>) => boolean | undefined
+
+/**
+ * Follows the live feed (the whole fleet, or one sensor) while the component is mounted. Each
+ * event bumps `version`, but for the first snapshot when `showsFirst` says the page's data shows
+ * it already: reloading it all then would fetch the same again. Asked again after each render
+ * while it cannot tell; a later event settles it as a change.
+ */
+export function useFeed (sensorId?: number, showsFirst?: ShowsSnapshot): Feed {
   const sensors = useRef(new Map<number, FleetSensor>())
   const [state, setState] = useState<Omit<Feed, 'sensors'>>({ version: 0, loaded: false, status: 'connecting' })
   const onUnauthorized = useOnUnauthorized()
+  const showsRef = useRef(showsFirst)
+  showsRef.current = showsFirst
+  // The first snapshot's bump, held while showsFirst cannot tell.
+  const held = useRef(false)
 
   useEffect(() => {
     const stop = new AbortController()
     const path = sensorId === undefined ? '/dashboard/events' : `/dashboard/events?sensor_id=${sensorId}`
+    let first = true
+    const bump = () => {
+      held.current = false
+      setState((s) => ({ ...s, version: s.version + 1, loaded: true }))
+    }
     followFeed(path, {
       fleet (all) {
         sensors.current = new Map(all.map((s) => [s.sensor_id, s]))
-        setState((s) => ({ ...s, version: s.version + 1, loaded: true }))
+        const shown = first && showsRef.current !== undefined ? showsRef.current(sensors.current) : false
+        first = false
+        if (shown === false) return bump()
+        held.current = shown === undefined
+        setState((s) => ({ ...s, loaded: true }))
       },
       sensors (changed) {
         for (const sensor of changed) sensors.current.set(sensor.sensor_id, sensor)
-        setState((s) => ({ ...s, version: s.version + 1 }))
+        bump()
       },
       status (status, retryInMs) {
         setState((s) => ({ ...s, status, retryInMs }))
       },
       unauthorized: onUnauthorized
     }, stop.signal)
-    return () => stop.abort()
+    return () => {
+      held.current = false
+      stop.abort()
+    }
   }, [sensorId, onUnauthorized])
+
+  useEffect(() => {
+    if (!held.current) return
+    const shown = showsRef.current?.(sensors.current)
+    if (shown === undefined) return
+    held.current = false
+    if (!shown) setState((s) => ({ ...s, version: s.version + 1 }))
+  })
 
   return { sensors: sensors.current, ...state }
 }

@@ -2,12 +2,12 @@ import { api } from '../api.js'
 import { formatDateTime, formatValue } from '../format.js'
 import { QueryError } from '../ui/query-error.js'
 import { useLiveQuery } from '../use-live-query.js'
-
-const SHOWN = 20
+import { newestKey, takeInitial } from '../initial-data.js'
+import { NEWEST_READINGS_SHOWN } from '../../../src/dashboard/sensor-page-contract.js'
 
 /** The sensor's newest raw readings (GET /readings), newest first. */
 export function NewestReadings ({ sensorId, version }: { sensorId: number, version: number }) {
-  const query = useLiveQuery((signal) => api.newestReadings(sensorId, SHOWN, signal), String(sensorId), version)
+  const query = useLiveQuery((signal) => api.newestReadings(sensorId, NEWEST_READINGS_SHOWN, signal), String(sensorId), version, () => takeInitial(newestKey(sensorId)))
   return (
     <section class='card' aria-labelledby='raw-heading'>
       <div class='card-head'><h2 id='raw-heading'>Newest readings</h2></div>

@@ -1,8 +1,11 @@
 import { useState } from 'preact/hooks'
-import { api, ApiProblem } from '../api.js'
+import { api, ApiProblem, type SensorDetail } from '../api.js'
 import { serverNow } from '../clock.js'
 import { formatAgo, formatCount, formatDateTime, formatDuration, formatValue } from '../format.js'
 import { fleetHref, keepInUrl } from '../route.js'
+import { chartRangeOf, DEFAULT_CHART_RANGE, type ChartRange } from '../../../src/dashboard/sensor-page-contract.js'
+import { sensorKey, takeInitial } from '../initial-data.js'
+import type { FleetSensor } from '../live.js'
 import { useFeed } from '../use-feed.js'
 import { useLiveQuery } from '../use-live-query.js'
 import { Header, OfflineBanner, StateMessage } from '../ui/layout.js'
@@ -10,23 +13,34 @@ import { QueryError } from '../ui/query-error.js'
 import { Segmented } from '../ui/segmented.js'
 import { useTicker } from '../ui/use-ticker.js'
 import { NewestReadings } from './newest-readings.js'
-import { RANGES, type RangeName, VariableChart } from './variable-chart.js'
+import { RANGES, VariableChart } from './variable-chart.js'
 
 /** A sensor is shown as silent after this long without a reading (the fleet page's default window). */
 const SILENT_AFTER_MS = 10 * 60_000
 
 /** The chart range from the address (?range=30d), so a link or a bookmark keeps it. */
-function rangeFromUrl (): RangeName {
-  const range = new URLSearchParams(location.search).get('range')
-  return RANGES.find((r) => r.value === range)?.value ?? '24h'
+function rangeFromUrl (): ChartRange {
+  return chartRangeOf(new URLSearchParams(location.search).get('range'))
+}
+
+/** Whether the sensor as the page shows it is the sensor as the feed has it: no reading since. */
+function sameSensor (shown: SensorDetail, followed: FleetSensor | undefined): boolean {
+  return followed !== undefined && followed.reading_count === shown.reading_count &&
+    followed.variables.join('\n') === shown.variables.map((v) => v.variable).join('\n')
 }
 
 /** One sensor: latest value of each variable, its lifespan, charts and newest readings, all kept live. */
 export function SensorPage ({ sensorId }: { sensorId: number }) {
-  const feed = useFeed(sensorId)
-  const [range, setRange] = useState<RangeName>(rangeFromUrl)
+  // The feed's first snapshot reloads nothing if the sensor it holds is the one shown (embedded in
+  // the page or fetched): the charts and readings were read after it, so hold all it counts.
+  const feed = useFeed(sensorId, (sensors) => {
+    if (sensor !== undefined) return sameSensor(sensor, sensors.get(sensorId))
+    if (unknown) return !sensors.has(sensorId)
+    return detail.error === undefined ? undefined : false
+  })
+  const [range, setRange] = useState<ChartRange>(rangeFromUrl)
   useTicker(5000)
-  const detail = useLiveQuery((signal) => api.sensor(sensorId, signal), String(sensorId), feed.version)
+  const detail = useLiveQuery((signal) => api.sensor(sensorId, signal), String(sensorId), feed.version, () => takeInitial(sensorKey(sensorId)))
   document.title = `Sensor ${sensorId} · Sensor fleet`
 
   const sensor = detail.data
@@ -76,7 +90,7 @@ export function SensorPage ({ sensorId }: { sensorId: number }) {
             </section>
             <div class='toolbar'>
               <h2>History</h2>
-              <Segmented label='Chart range' options={RANGES} value={range} onChange={(next) => { setRange(next); keepInUrl('range', next === '24h' ? undefined : next) }} testId='chart-range' />
+              <Segmented label='Chart range' options={RANGES} value={range} onChange={(next) => { setRange(next); keepInUrl('range', next === DEFAULT_CHART_RANGE ? undefined : next) }} testId='chart-range' />
             </div>
             {sensor.variables.map((v) => (
               <VariableChart key={v.variable} sensorId={sensorId} variable={v.variable} unit={v.latest.unit} range={range} version={feed.version} />

@@ -6,17 +6,15 @@ import { formatValue } from '../format.js'
 import { axis, Chart, CHART_COLORS } from '../ui/chart.js'
 import { QueryError } from '../ui/query-error.js'
 import { useLiveQuery } from '../use-live-query.js'
+import { aggregateKey, takeInitial } from '../initial-data.js'
+import { CHART_RANGES_MS, CHART_RIGHT_EDGE_MS, type ChartRange } from '../../../src/dashboard/sensor-page-contract.js'
 
-export const RANGES = [
-  { value: '1h', label: '1 h', ms: 3_600_000 },
-  { value: '24h', label: '24 h', ms: 86_400_000 },
-  { value: '7d', label: '7 d', ms: 7 * 86_400_000 },
-  { value: '30d', label: '30 d', ms: 30 * 86_400_000 }
-] as const
-export type RangeName = typeof RANGES[number]['value']
-
-/** Room past the server's clock, so the newest reading (timestamps may run a little ahead) is in range. */
-const RIGHT_EDGE_MS = 60_000
+export const RANGES: Array<{ value: ChartRange, label: string }> = [
+  { value: '1h', label: '1 h' },
+  { value: '24h', label: '24 h' },
+  { value: '7d', label: '7 d' },
+  { value: '30d', label: '30 d' }
+]
 
 /**
  * The aligned series uPlot draws: time, min, max, avg. Empty buckets are not sent; a null after
@@ -49,17 +47,16 @@ interface Props {
   sensorId: number
   variable: string
   unit: string
-  range: RangeName
+  range: ChartRange
   version: number
 }
 
 /** One variable over the chosen range: the min–max band of each bucket and its average (GET /readings/aggregate). */
 export function VariableChart ({ sensorId, variable, unit, range, version }: Props) {
-  const span = RANGES.find((r) => r.value === range)!.ms
   const query = useLiveQuery((signal) => {
-    const to = serverNow() + RIGHT_EDGE_MS
-    return api.aggregate(sensorId, variable, to - span, to, signal)
-  }, `${sensorId}:${variable}:${range}`, version)
+    const to = serverNow() + CHART_RIGHT_EDGE_MS
+    return api.aggregate(sensorId, variable, to - CHART_RANGES_MS[range], to, signal)
+  }, `${sensorId}:${variable}:${range}`, version, () => takeInitial(aggregateKey(sensorId, variable, range)))
 
   const options = useMemo((): Omit<uPlot.Options, 'width' | 'height'> => ({
     legend: { show: false },
