@@ -3,6 +3,7 @@ import { loadTest } from '../../load-test/load-test.js'
 import { runLoad } from '../../load-test/run.js'
 import { compareCounts, fetchStoredCounts } from '../../load-test/verify.js'
 import { testPool } from '../helpers/build.js'
+import { freshDatabase } from '../helpers/database.js'
 import { until } from '../helpers/wait.js'
 import { listeningApp, options } from '../load-test/helpers.js'
 
@@ -23,10 +24,15 @@ const OTHER_READINGS = 2_900_000
 const OTHER_SENSORS = 10_000
 const OTHER_BASE = 5_000_000
 
-t.test('with folds off, reads over a backlog no single statement can fold answer at once, then recover; the load test verifies', async (t) => {
+const db = await freshDatabase(t)
+// The scenario is a statement cancelled by its timeout, which embedded PGlite never does: its one
+// single-threaded backend has no timer to interrupt a statement, so a fold of it all just finishes.
+const noTimeouts = db.source === 'pglite' && 'embedded PGlite does not enforce statement_timeout'
+
+t.test('with folds off, reads over a backlog no single statement can fold answer at once, then recover; the load test verifies', { skip: noTimeouts }, async (t) => {
   t.setTimeout(600_000)
   // The backlog: written by a replica that does not fold, with room for its flushes on a busy machine.
-  const writer = await listeningApp(t, { config: { summaryFoldIntervalMs: 0 } })
+  const writer = await listeningApp(t, { databaseUrl: db.url, config: { summaryFoldIntervalMs: 0 } })
   const databaseUrl = writer.databaseUrl
   const run = await runLoad(options(writer.url, '--readings', String(READINGS), '--batch', '1000', '--sensors', String(SENSORS), '--max', '--connections', '4'), SENSOR_BASE)
   t.equal(run.ledger.counts.acknowledgedNew, READINGS, 'every reading was acknowledged', { statuses: run.ledger.counts.statuses, errors: run.ledger.counts.errors })
