@@ -1,6 +1,6 @@
 import autocannon from 'autocannon'
 import pg from 'pg'
-import { abba, formatChange, type AbbaResult } from './abba.js'
+import { abba, checkpoint, formatChange, type AbbaResult } from './abba.js'
 import { startApiProcess } from './api-process.js'
 import { AggregateRepository } from '../src/read/aggregate-repository.js'
 
@@ -173,6 +173,7 @@ export async function runAggregateBench (opts: AggregateBenchOptions): Promise<{
         // otherwise fold (on the other side's time, at every B-to-A switch).
         const run = async () => {
           sensorBase += FLEET
+          await checkpoint(pool)
           const ran = await ingest(api.url, { durationS, connections: 8, sensorBase })
           const settleS = await settle(pool)
           return ran.readings / (ran.durationS + settleS)

@@ -3,7 +3,7 @@ import { loadConfig } from '../src/config.js'
 import type { Reading } from '../src/ingest/reading.js'
 import { ReadingsRepository } from '../src/ingest/repository.js'
 import { PartitionMaintainer } from '../src/partitions/maintainer.js'
-import { abba, formatChange, type AbbaResult } from './abba.js'
+import { abba, checkpoint, formatChange, type AbbaResult } from './abba.js'
 
 export interface PartitionBenchOptions {
   databaseUrl: string
@@ -44,6 +44,7 @@ export async function measurePartitionedIngest (opts: PartitionBenchOptions): Pr
     let epochMs = start
     const measure = async (side: 'A' | 'B') => {
       const repository = repositories[side]
+      await checkpoint(partitioned)
       const until = performance.now() + opts.durationS * 1000
       let stored = 0
       const began = performance.now()
