@@ -9,7 +9,13 @@ import { webDir } from '../paths.js'
 import { HttpProblem } from '../problem.js'
 import { parseParams, sensorIdParam } from '../read/query-params.js'
 import { chartRangeOf } from './sensor-page-contract.js'
-import { pageTemplate, sensorPageChunks, type SensorPageSource } from './sensor-page-html.js'
+import { silenceWindowOf, type EmbeddedFleetCounts } from './fleet-page-contract.js'
+import { pageChunks, pageTemplate, sensorPageChunks, type SensorPageSource } from './sensor-page-html.js'
+
+/** The fleet page's counts for a silence window (src/dashboard/fleet-page-contract.ts). */
+export interface FleetPageSource {
+  read (silentMinutes: number): Promise<EmbeddedFleetCounts | undefined>
+}
 
 /** Vite names every file under assets/ by its content hash: a changed file gets a new name. */
 const IMMUTABLE = 'public, max-age=31536000, immutable'
@@ -28,7 +34,7 @@ const sensorPath = z.strictObject({ id: sensorIdParam })
  * first data embedded as a JSON data block, so it draws without waiting for its fetches; its head
  * goes first, so the browser loads the script while the data is read.
  */
-export default async function pageRoutes (fastify: FastifyInstance, opts: { root?: string, sensorPages?: SensorPageSource } = {}) {
+export default async function pageRoutes (fastify: FastifyInstance, opts: { root?: string, sensorPages?: SensorPageSource, fleetPage?: FleetPageSource } = {}) {
   const root = opts.root ?? webDir
   // HTML pages, not API: left out of /openapi.json.
   const page = { schema: { hide: true } }
@@ -78,10 +84,16 @@ export default async function pageRoutes (fastify: FastifyInstance, opts: { root
     setHeaders: (reply, path) => reply.header('cache-control', path.includes(`${sep}assets${sep}`) ? IMMUTABLE : REVALIDATE)
   })
 
-  fastify.get('/dashboard/', page, (_request, reply) => reply.sendFile('index.html'))
   // Read once: the build is fixed for the process's life, as the static routes above are.
-  const template = opts.sensorPages === undefined ? undefined : pageTemplate(readFileSync(join(root, 'index.html'), 'utf8'))
-  const { sensorPages } = opts
+  const template = opts.sensorPages === undefined && opts.fleetPage === undefined ? undefined : pageTemplate(readFileSync(join(root, 'index.html'), 'utf8'))
+  const { sensorPages, fleetPage } = opts
+  fastify.get('/dashboard/', page, async (request, reply) => {
+    if (fleetPage === undefined || template === undefined) return reply.sendFile('index.html')
+    // As the page picks its window: ?silent= if it offers it, else the default.
+    const minutes = silenceWindowOf((request.query as Record<string, unknown>).silent)
+    const body = Readable.from(pageChunks(template, () => fleetPage.read(minutes), request.log, 'fleet page'))
+    return reply.header('cache-control', NO_STORE).type('text/html; charset=utf-8').send(body)
+  })
   fastify.get('/dashboard/sensors/:id', page, async (request, reply) => {
     const { id } = parseParams(sensorPath, request.params, 'path parameters')
     if (sensorPages === undefined || template === undefined) return reply.sendFile('index.html')

@@ -3,6 +3,7 @@ import fp from 'fastify-plugin'
 import type { AppConfig } from '../config.js'
 import { isPglite } from '../db/pglite.js'
 import { FleetFeed } from './fleet-feed.js'
+import { FleetCountsReader } from './fleet-page-data.js'
 import { FleetRepository } from './fleet-repository.js'
 import liveRoutes from './live-routes.js'
 import pageRoutes from './page-routes.js'
@@ -32,7 +33,8 @@ export default fp(async function dashboard (fastify: FastifyInstance, opts: { co
       applicationName: `iot-sensors-service/${config.instanceId}/live`,
       log: fastify.log
     })
-  const feed = new FleetFeed(new FleetRepository(pool), createSource, fastify.log, LINGER_MS)
+  const fleetRepository = new FleetRepository(pool)
+  const feed = new FleetFeed(fleetRepository, createSource, fastify.log, LINGER_MS)
   fastify.decorate('fleetFeed', feed)
   // Before the server waits for open connections to end: a stream never would.
   fastify.addHook('preClose', () => feed.close())
@@ -41,6 +43,7 @@ export default fp(async function dashboard (fastify: FastifyInstance, opts: { co
   const sensorPages = config.readTokens.length > 0
     ? undefined
     : new SensorPageReader(pool, fastify.summary, { waitMs: config.summaryReadWaitMs, onStale: () => fastify.metrics.staleRead() })
-  await fastify.register(pageRoutes, { root: opts.webRoot, sensorPages })
+  const fleetPage = sensorPages === undefined ? undefined : new FleetCountsReader(fleetRepository, fastify.summary, { waitMs: config.summaryReadWaitMs })
+  await fastify.register(pageRoutes, { root: opts.webRoot, sensorPages, fleetPage })
   await fastify.register(liveRoutes, { config, feed })
 }, { name: 'dashboard', dependencies: ['db', 'summary', 'metrics'] })

@@ -23,12 +23,25 @@ export function pageTemplate (html: string): PageTemplate | undefined {
 }
 
 /**
- * A sensor page as it is sent: the template's start at once, then its first data as a JSON data
- * block (docs/dashboard.md) when read, then the end. The module script runs only once the whole
- * page is parsed, so it finds the block. Without one for an unknown sensor, a failed read, or one
- * slower than timeoutMs: the page then fetches its data as it would anyway.
+ * A page as it is sent: the template's start at once, then its first data as a JSON data block
+ * (docs/dashboard.md) when read, then the end. The module script runs only once the whole page is
+ * parsed, so it finds the block. Without one (nothing to show, a failed read, or one slower than
+ * timeoutMs) the page fetches its data as it would anyway.
  */
-export async function * sensorPageChunks (
+export async function * pageChunks (
+  template: PageTemplate,
+  read: () => Promise<unknown>,
+  log: FastifyBaseLogger,
+  what: string,
+  timeoutMs = EMBED_TIMEOUT_MS
+): AsyncGenerator<string> {
+  yield template.start
+  const data = await readWithin(read, log, what, timeoutMs)
+  yield data === undefined ? template.end : `${jsonDataBlock(INITIAL_DATA_ID, data)}\n${template.end}`
+}
+
+/** A sensor page with its data (undefined for an unknown sensor: the page says so itself). */
+export function sensorPageChunks (
   template: PageTemplate,
   source: SensorPageSource,
   sensorId: number,
@@ -36,20 +49,18 @@ export async function * sensorPageChunks (
   log: FastifyBaseLogger,
   timeoutMs = EMBED_TIMEOUT_MS
 ): AsyncGenerator<string> {
-  yield template.start
-  const data = await readWithin(source, sensorId, range, log, timeoutMs)
-  yield data === undefined ? template.end : `${jsonDataBlock(INITIAL_DATA_ID, data)}\n${template.end}`
+  return pageChunks(template, () => source.read(sensorId, range), log.child({ sensorId }), 'sensor page', timeoutMs)
 }
 
-async function readWithin (source: SensorPageSource, sensorId: number, range: ChartRange, log: FastifyBaseLogger, timeoutMs: number): Promise<SensorPageData | undefined> {
+async function readWithin (read: () => Promise<unknown>, log: FastifyBaseLogger, what: string, timeoutMs: number): Promise<unknown> {
   let timer: NodeJS.Timeout | undefined
   const timeout = new Promise<'timeout'>((resolve) => { timer = setTimeout(resolve, timeoutMs, 'timeout') })
   try {
-    const data = await Promise.race([source.read(sensorId, range), timeout])
+    const data = await Promise.race([read(), timeout])
     if (data !== 'timeout') return data
-    log.warn({ sensorId }, `sensor page: its data took over ${timeoutMs} ms; sent without it`)
+    log.warn(`${what}: its data took over ${timeoutMs} ms; sent without it`)
   } catch (err) {
-    log.warn({ err, sensorId }, 'sensor page: reading its data failed; sent without it')
+    log.warn({ err }, `${what}: reading its data failed; sent without it`)
   } finally {
     clearTimeout(timer)
   }

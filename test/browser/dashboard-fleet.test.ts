@@ -85,6 +85,18 @@ t.test('fleet page in Chromium', { skip: noChromium }, async (t) => {
     t.equal(await textOf(page, 'latest-temperature'), '21.5')
   })
 
+  t.test('shows the counts it came with before the live feed has sent the fleet', async (t) => {
+    const app = await build(t)
+    await postReadings(app, [reading(1, 1), reading(2, 1), reading(3, 30)])
+    const page = await browser.newPage()
+    // The feed never answers: what shows is the page's own data block.
+    await page.route('**/dashboard/events*', () => {})
+    await page.goto(`${await serve(app)}/dashboard/`)
+    t.equal(await textOf(page, 'sensor-count'), '3')
+    t.equal(await textOf(page, 'silent-count'), '1')
+    t.equal(await page.getByTestId('loading').count(), 1, 'the table still waits for the feed')
+  })
+
   t.test('an empty fleet says how to send a first reading', async (t) => {
     const app = await build(t)
     const page = await browser.newPage()

@@ -102,11 +102,32 @@ t.test('an unknown sensor\'s page is plain index.html; a malformed id is a 400, 
 t.test('with READ_TOKENS, no page carries data: a tab must show its token first', async (t) => {
   const app = await build(t, { readTokens: ['reader-token'] })
   await postReadings(app, [reading(42, 1)])
-  const res = await app.inject({ method: 'GET', url: '/dashboard/sensors/42' })
+  for (const url of ['/dashboard/sensors/42', '/dashboard/']) {
+    const res = await app.inject({ method: 'GET', url })
+    t.equal(res.statusCode, 200, url)
+    t.equal(res.headers['cache-control'], 'no-cache', url)
+    t.equal(embedded(res.body), undefined, url)
+    t.notMatch(res.body, /application\/json/, url)
+  }
+})
+
+t.test('without READ_TOKENS, the fleet page carries its counts for the window in its address, every stored reading counted', async (t) => {
+  // No fold on a timer: the page's own read must fold what was stored before it.
+  const app = await build(t, { summaryFoldIntervalMs: 0 })
+  // Sensor 1 reports; 2 and 3 went quiet 30 min and 2 h ago; 4 is silent in one variable only, which does not make it silent.
+  await postReadings(app, [reading(1, 1), reading(2, 30), reading(3, 120), reading(4, 1), reading(4, 300, 40, 'humidity')])
+  const res = await app.inject({ method: 'GET', url: '/dashboard/' })
   t.equal(res.statusCode, 200)
-  t.equal(res.headers['cache-control'], 'no-cache')
-  t.equal(embedded(res.body), undefined)
-  t.notMatch(res.body, /application\/json/)
+  t.equal(res.headers['cache-control'], 'no-store')
+  t.match(res.body, /<div id="app">/)
+  t.match(embedded(res.body), { kind: 'fleet', silent_minutes: 10, sensors: 4, silent: 2 }, 'the default window, 10 min')
+  t.match(embedded((await app.inject({ method: 'GET', url: '/dashboard/?silent=60' })).body), { silent_minutes: 60, sensors: 4, silent: 1 })
+  t.match(embedded((await app.inject({ method: 'GET', url: '/dashboard/?silent=7' })).body), { silent_minutes: 10, silent: 2 }, 'a window the page does not offer: the default')
+})
+
+t.test('an empty fleet page carries zero counts', async (t) => {
+  const app = await build(t)
+  t.match(embedded((await app.inject({ method: 'GET', url: '/dashboard/' })).body), { kind: 'fleet', sensors: 0, silent: 0 })
 })
 
 t.test('the head is sent at once; a failed or slow read finishes the page without data, never with an error', async (t) => {

@@ -2,6 +2,8 @@ import { useEffect, useMemo, useState } from 'preact/hooks'
 import { serverNow } from '../clock.js'
 import { formatCount, formatShare } from '../format.js'
 import { keepInUrl } from '../route.js'
+import { DEFAULT_SILENCE_WINDOW_MIN, silenceWindowOf, type EmbeddedFleetCounts } from '../../../src/dashboard/fleet-page-contract.js'
+import { fleetCountsKey, takeInitial } from '../initial-data.js'
 import { useFeed } from '../use-feed.js'
 import { Header, OfflineBanner, StateMessage } from '../ui/layout.js'
 import { Segmented } from '../ui/segmented.js'
@@ -15,34 +17,35 @@ const WINDOWS = [
   { value: 60, label: '1 h' },
   { value: 1440, label: '24 h' }
 ] as const
-const DEFAULT_WINDOW = 10
 
 /** The silence window from the address (?silent=minutes), so a wall screen's bookmark keeps it. */
 function windowFromUrl (): number {
-  const minutes = Number(new URLSearchParams(location.search).get('silent'))
-  return WINDOWS.some((w) => w.value === minutes) ? minutes : DEFAULT_WINDOW
+  return silenceWindowOf(new URLSearchParams(location.search).get('silent'))
 }
 
 export function FleetPage () {
   const feed = useFeed()
   const [windowMin, setWindowMin] = useState(windowFromUrl)
+  // The counts the page came with, shown for their window until the feed has the whole fleet.
+  const [embedded] = useState(() => takeInitial<EmbeddedFleetCounts>(fleetCountsKey(windowMin)))
   useTicker(5000)
+  const counted = feed.loaded || embedded?.silent_minutes === windowMin
   // User Timing: when the counts first showed (npm run bench reads it, as "first meaningful paint").
-  useEffect(() => { if (feed.loaded) performance.mark('dashboard:fleet-shown') }, [feed.loaded])
+  useEffect(() => { if (counted) performance.mark('dashboard:fleet-shown') }, [counted])
 
   const chooseWindow = (minutes: number) => {
     setWindowMin(minutes)
-    keepInUrl('silent', minutes === DEFAULT_WINDOW ? undefined : String(minutes))
+    keepInUrl('silent', minutes === DEFAULT_SILENCE_WINDOW_MIN ? undefined : String(minutes))
   }
 
   const now = serverNow()
   const silentBefore = now - windowMin * 60_000
-  const total = feed.sensors.size
-  const silent = useMemo(() => {
-    let n = 0
-    for (const sensor of feed.sensors.values()) if (sensor.last_seen_ms < silentBefore) n++
-    return n
+  const fromFeed = useMemo(() => {
+    let silent = 0
+    for (const sensor of feed.sensors.values()) if (sensor.last_seen_ms < silentBefore) silent++
+    return { total: feed.sensors.size, silent }
   }, [feed.version, silentBefore])
+  const { total, silent } = feed.loaded || embedded === undefined ? fromFeed : { total: embedded.sensors, silent: embedded.silent }
 
   return (
     <>
@@ -53,16 +56,18 @@ export function FleetPage () {
           <h1>Fleet</h1>
           <Segmented label='Silent after' options={WINDOWS} value={windowMin} onChange={chooseWindow} testId='silence-window' />
         </div>
+        {counted && (
+          <section class='counts' aria-label='Fleet counts'>
+            <Count label='Sensors' value={formatCount(total)} testId='sensor-count' />
+            <Count label='Reporting' value={formatCount(total - silent)} testId='reporting-count' />
+            <Count label={`Silent for ${WINDOWS.find((w) => w.value === windowMin)!.label}`} value={formatCount(silent)} testId='silent-count' alert={silent > 0} />
+            <Count label='Silent share' value={formatShare(total === 0 ? 0 : silent / total)} testId='silent-share' alert={silent > 0} />
+          </section>
+        )}
         {!feed.loaded && feed.status !== 'offline' && <StateMessage testId='loading'>Loading the fleet…</StateMessage>}
         {!feed.loaded && feed.status === 'offline' && <StateMessage testId='unreachable'>The API does not answer, so the fleet cannot be shown yet. This page keeps trying.</StateMessage>}
         {feed.loaded && (
           <>
-            <section class='counts' aria-label='Fleet counts'>
-              <Count label='Sensors' value={formatCount(total)} testId='sensor-count' />
-              <Count label='Reporting' value={formatCount(total - silent)} testId='reporting-count' />
-              <Count label={`Silent for ${WINDOWS.find((w) => w.value === windowMin)!.label}`} value={formatCount(silent)} testId='silent-count' alert={silent > 0} />
-              <Count label='Silent share' value={formatShare(total === 0 ? 0 : silent / total)} testId='silent-share' alert={silent > 0} />
-            </section>
             {total === 0
               ? <EmptyFleet />
               : (
