@@ -2,6 +2,8 @@ import type { FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
 import type { AppConfig } from '../config.js'
 import { isPglite } from '../db/pglite.js'
+import { SensorsRepository } from '../read/sensors-repository.js'
+import { SensorsService } from '../read/sensors-service.js'
 import { FleetFeed } from './fleet-feed.js'
 import { FleetCountsReader } from './fleet-page-data.js'
 import { FleetRepository } from './fleet-repository.js'
@@ -33,17 +35,19 @@ export default fp(async function dashboard (fastify: FastifyInstance, opts: { co
       applicationName: `iot-sensors-service/${config.instanceId}/live`,
       log: fastify.log
     })
-  const fleetRepository = new FleetRepository(pool)
-  const feed = new FleetFeed(fleetRepository, createSource, fastify.log, LINGER_MS)
+  const feed = new FleetFeed(new FleetRepository(pool), createSource, fastify.log, LINGER_MS)
   fastify.decorate('fleetFeed', feed)
   // Before the server waits for open connections to end: a stream never would.
   fastify.addHook('preClose', () => feed.close())
 
   // Only where reads are open: with READ_TOKENS, a page must not carry data to a tab without a token.
-  const sensorPages = config.readTokens.length > 0
-    ? undefined
-    : new SensorPageReader(pool, fastify.summary, { waitMs: config.summaryReadWaitMs, onStale: () => fastify.metrics.staleRead() })
-  const fleetPage = sensorPages === undefined ? undefined : new FleetCountsReader(fleetRepository, fastify.summary, { waitMs: config.summaryReadWaitMs })
+  const readsOpen = config.readTokens.length === 0
+  const sensorPages = readsOpen
+    ? new SensorPageReader(pool, fastify.summary, { waitMs: config.summaryReadWaitMs, onStale: () => fastify.metrics.staleRead() })
+    : undefined
+  const fleetPage = readsOpen
+    ? new FleetCountsReader(new SensorsService(new SensorsRepository(pool), fastify.summary, { waitMs: config.summaryReadWaitMs }))
+    : undefined
   await fastify.register(pageRoutes, { root: opts.webRoot, sensorPages, fleetPage })
   await fastify.register(liveRoutes, { config, feed })
 }, { name: 'dashboard', dependencies: ['db', 'summary', 'metrics'] })
