@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs'
 import { join, sep } from 'node:path'
 import { Readable } from 'node:stream'
-import type { FastifyInstance } from 'fastify'
+import type { FastifyInstance, FastifyReply } from 'fastify'
 import helmet from '@fastify/helmet'
 import fastifyStatic from '@fastify/static'
 import { z } from 'zod'
@@ -10,7 +10,7 @@ import { HttpProblem } from '../problem.js'
 import { parseParams, sensorIdParam } from '../read/query-params.js'
 import { chartRangeOf } from './sensor-page-contract.js'
 import { silenceWindowOf, type EmbeddedFleetCounts } from './fleet-page-contract.js'
-import { pageChunks, pageTemplate, sensorPageChunks, type SensorPageSource } from './sensor-page-html.js'
+import { pageChunks, pageTemplate, sensorPageChunks, type SensorPageSource } from './page-html.js'
 
 /** The fleet page's counts for a silence window (src/dashboard/fleet-page-contract.ts). */
 export interface FleetPageSource {
@@ -21,7 +21,7 @@ export interface FleetPageSource {
 const IMMUTABLE = 'public, max-age=31536000, immutable'
 /** index.html names the current assets, so it is checked on every load. */
 const REVALIDATE = 'no-cache'
-/** A sensor page that may carry data is that moment's answer: never stored, so never shown again stale. */
+/** A page that may carry data is that moment's answer: never stored, so never shown again stale. */
 const NO_STORE = 'no-store'
 
 const sensorPath = z.strictObject({ id: sensorIdParam })
@@ -30,9 +30,9 @@ const sensorPath = z.strictObject({ id: sensorIdParam })
  * The dashboard's pages: the built front-end under /dashboard/ (index.html for the fleet and for
  * /dashboard/sensors/{id}, the page picks its view from the path), GET / redirecting there, and a
  * Content-Security-Policy that allows only this origin: no inline script, no CDN, no request
- * leaving the deployment. Given `sensorPages` (reads need no token), a sensor page is sent with its
- * first data embedded as a JSON data block, so it draws without waiting for its fetches; its head
- * goes first, so the browser loads the script while the data is read.
+ * leaving the deployment. Given `sensorPages` and `fleetPage` (reads need no token), a page is sent
+ * with its first data embedded as a JSON data block, so it shows it without waiting for fetches or
+ * the live feed; its head goes first, so the browser loads the script while the data is read.
  */
 export default async function pageRoutes (fastify: FastifyInstance, opts: { root?: string, sensorPages?: SensorPageSource, fleetPage?: FleetPageSource } = {}) {
   const root = opts.root ?? webDir
@@ -87,19 +87,19 @@ export default async function pageRoutes (fastify: FastifyInstance, opts: { root
   // Read once: the build is fixed for the process's life, as the static routes above are.
   const template = opts.sensorPages === undefined && opts.fleetPage === undefined ? undefined : pageTemplate(readFileSync(join(root, 'index.html'), 'utf8'))
   const { sensorPages, fleetPage } = opts
+  const withData = (reply: FastifyReply, chunks: AsyncGenerator<string>) =>
+    reply.header('cache-control', NO_STORE).type('text/html; charset=utf-8').send(Readable.from(chunks))
   fastify.get('/dashboard/', page, async (request, reply) => {
     if (fleetPage === undefined || template === undefined) return reply.sendFile('index.html')
     // As the page picks its window: ?silent= if it offers it, else the default.
     const minutes = silenceWindowOf((request.query as Record<string, unknown>).silent)
-    const body = Readable.from(pageChunks(template, () => fleetPage.read(minutes), request.log, 'fleet page'))
-    return reply.header('cache-control', NO_STORE).type('text/html; charset=utf-8').send(body)
+    return withData(reply, pageChunks(template, () => fleetPage.read(minutes), request.log, 'fleet page'))
   })
   fastify.get('/dashboard/sensors/:id', page, async (request, reply) => {
     const { id } = parseParams(sensorPath, request.params, 'path parameters')
     if (sensorPages === undefined || template === undefined) return reply.sendFile('index.html')
     // As the page picks its chart range: ?range= if it offers it, else the default.
     const range = chartRangeOf((request.query as Record<string, unknown>).range)
-    const body = Readable.from(sensorPageChunks(template, sensorPages, id, range, request.log))
-    return reply.header('cache-control', NO_STORE).type('text/html; charset=utf-8').send(body)
+    return withData(reply, sensorPageChunks(template, sensorPages, id, range, request.log))
   })
 }

@@ -3,7 +3,7 @@ import { build, testPool } from '../helpers/build.js'
 import { freshDatabase } from '../helpers/database.js'
 import { postReadings, reading, serve } from '../helpers/dashboard.js'
 import { CHART_RANGES_MS, CHART_RIGHT_EDGE_MS, INITIAL_DATA_ID, NEWEST_READINGS_SHOWN } from '../../src/dashboard/sensor-page-contract.js'
-import { EMBED_TIMEOUT_MS } from '../../src/dashboard/sensor-page-html.js'
+import { EMBED_TIMEOUT_MS } from '../../src/dashboard/page-html.js'
 
 // The front-end is built before the tests (`pretest`: npm run build:web).
 
