@@ -3,6 +3,7 @@ import pg from 'pg'
 import { abba, checkpoint, formatChange, type AbbaResult } from './abba.js'
 import { startApiProcess } from './api-process.js'
 import { AggregateRepository } from '../src/read/aggregate-repository.js'
+import { DEFAULT_CHUNK_LIMITS, DEFAULT_ROLLUP_FOLDING, SummaryFolder } from '../src/summary/folder.js'
 
 type Log = (line: string) => void
 
@@ -67,8 +68,7 @@ async function ingest (url: string, opts: { durationS: number, connections: numb
 /** Folds what ingest left pending, the summary's deltas and then the rollups' whole queue, whatever its age; the seconds it took. */
 async function settle (pool: pg.Pool): Promise<number> {
   const started = performance.now()
-  while ((await pool.query('SELECT next_id FROM fold_summary_deltas_chunk(1000, 50000)')).rows[0].next_id !== null);
-  while ((await pool.query("SELECT next_id FROM fold_rollup_deltas_chunk(10000, 500000, interval '0')")).rows[0].next_id !== null);
+  await new SummaryFolder(pool, DEFAULT_CHUNK_LIMITS, { ...DEFAULT_ROLLUP_FOLDING, delayMs: 0 }).drain()
   return (performance.now() - started) / 1000
 }
 
