@@ -2,7 +2,7 @@ import { useEffect, useMemo, useState } from 'preact/hooks'
 import { serverNow } from '../clock.js'
 import { formatCount, formatShare } from '../format.js'
 import { keepInUrl } from '../route.js'
-import { DEFAULT_SILENCE_WINDOW_MIN, silenceWindowOf, type EmbeddedFleetCounts } from '../../../src/dashboard/fleet-page-contract.js'
+import { DEFAULT_SILENCE_WINDOW_MIN, SILENCE_WINDOWS_MIN, silenceWindowOf, type EmbeddedFleetCounts } from '../../../src/dashboard/fleet-page-contract.js'
 import { fleetCountsKey, takeInitial } from '../initial-data.js'
 import { useFeed } from '../use-feed.js'
 import { Header, OfflineBanner, StateMessage } from '../ui/layout.js'
@@ -11,12 +11,8 @@ import { useTicker } from '../ui/use-ticker.js'
 import { IngestChart } from './ingest-chart.js'
 import { SensorTable } from './sensor-table.js'
 
-const WINDOWS = [
-  { value: 5, label: '5 min' },
-  { value: 10, label: '10 min' },
-  { value: 60, label: '1 h' },
-  { value: 1440, label: '24 h' }
-] as const
+// The windows the server also counts in (fleet-page-contract.ts): 5 min, 10 min, 1 h, 24 h.
+const WINDOWS = SILENCE_WINDOWS_MIN.map((minutes) => ({ value: minutes as number, label: minutes < 60 ? `${minutes} min` : `${minutes / 60} h` }))
 
 /** The silence window from the address (?silent=minutes), so a wall screen's bookmark keeps it. */
 function windowFromUrl (): number {
