@@ -1,4 +1,4 @@
-import { useEffect, useRef } from 'preact/hooks'
+import { useEffect, useLayoutEffect, useRef } from 'preact/hooks'
 import uPlot from 'uplot'
 
 export const CHART_COLORS = {
@@ -25,18 +25,28 @@ interface Props {
   height: number
   label: string
   testId?: string
+  /** Called each time uPlot has drawn the chart onto its canvas. */
+  onDraw?: () => void
 }
 
 /** A uPlot chart filling its container's width; new data redraws the same chart. */
-export function Chart ({ options, data, height, label, testId }: Props) {
+export function Chart ({ options, data, height, label, testId, onDraw }: Props) {
   const box = useRef<HTMLDivElement>(null)
   const chart = useRef<uPlot | undefined>(undefined)
+  // The data the chart was built with or last given, so the same is not drawn twice.
+  const shown = useRef<uPlot.AlignedData | undefined>(undefined)
+  const onDrawRef = useRef(onDraw)
+  onDrawRef.current = onDraw
 
-  useEffect(() => {
+  // A layout effect, so the chart is in the frame that first shows its card, rather than one frame
+  // (and one more paint of the whole page) later.
+  useLayoutEffect(() => {
     const element = box.current!
+    const hooks: uPlot.Hooks.Arrays = { ...options.hooks, draw: [...(options.hooks?.draw ?? []), () => onDrawRef.current?.()] }
     // eslint-disable-next-line new-cap -- the library's own class name
-    const plot = new uPlot({ ...options, width: Math.max(200, element.clientWidth), height }, data, element)
+    const plot = new uPlot({ ...options, hooks, width: Math.max(200, element.clientWidth), height }, data, element)
     chart.current = plot
+    shown.current = data
     const resize = new ResizeObserver(() => plot.setSize({ width: Math.max(200, element.clientWidth), height }))
     resize.observe(element)
     return () => {
@@ -47,7 +57,9 @@ export function Chart ({ options, data, height, label, testId }: Props) {
   }, [options, height])
 
   useEffect(() => {
-    chart.current?.setData(data)
+    if (chart.current === undefined || shown.current === data) return
+    shown.current = data
+    chart.current.setData(data)
   }, [data])
 
   return <div class='chart' ref={box} role='img' aria-label={label} data-testid={testId} data-points={data[0].length} data-last={data[0].at(-1)} />
