@@ -100,6 +100,8 @@ async function seed (pool: pg.Pool, sensors: number): Promise<{ readings: number
     SELECT date_bin(interval '1 minute', now(), timestamptz 'epoch') - i * interval '1 minute', 600000 FROM generate_series(1, 1440) i
     ON CONFLICT DO NOTHING`)
   await pool.query('VACUUM ANALYZE')
+  // The seed's dirty pages written now, not by the checkpointer during the measurements.
+  await checkpoint(pool)
   return { readings: Number((await pool.query('SELECT count(*)::int8::text AS n FROM readings')).rows[0].n), rebuildS }
 }
 
