@@ -1,5 +1,5 @@
 import pg from 'pg'
-import type { Page } from 'playwright-core'
+import type { Browser, Page } from 'playwright-core'
 import { launchBrowser } from '../test/helpers/browser.js'
 import { openEventStream, type EventStream } from '../test/helpers/sse.js'
 import { INITIAL_DATA_ID } from '../src/dashboard/sensor-page-contract.js'
@@ -135,6 +135,8 @@ export interface PageSpeed {
   chartShownMs?: number[]
   /** The same, opened from the fleet page in the same tab. */
   chartFromFleetMs?: number[]
+  /** When the script starts on a page with nothing to show (an unknown sensor), opened in a new browser profile. */
+  floorMs?: number[]
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!
@@ -211,6 +213,7 @@ export async function measurePageSpeed (opts: PageSpeedOptions): Promise<PageSpe
       return tab
     }, false, api.url, opts, 'opened from the fleet page in the same tab')
     await tab.close()
+    result.floorMs = await measureScriptFloor(browser, api.url, opts)
     return result
   } finally {
     await cleanups.run()
@@ -256,6 +259,24 @@ async function measureSensorPages (open: () => Promise<Page>, closeEach: boolean
   }
   opts.log(`dashboard speed: sensor page ${how}: 30-day chart drawn after ${summary(drawnMs)}`)
   return drawnMs
+}
+
+/**
+ * The browser's own share: a sensor page with no data to send or draw (an unknown sensor, about
+ * 1 KB of HTML) opened in a new profile, timed to its script's start (`dashboard:app-start`).
+ */
+async function measureScriptFloor (browser: Browser, origin: string, opts: PageSpeedOptions): Promise<number[]> {
+  const startedMs: number[] = []
+  for (let i = 0; i <= opts.loads; i++) {
+    const page = await browser.newPage({ viewport: { width: 1920, height: 1080 } })
+    await page.goto(`${origin}/dashboard/sensors/${opts.sensors + 1_000_000}`)
+    await page.getByTestId('unknown-sensor').waitFor({ timeout: 30_000 })
+    const started = await markMs(page, 'dashboard:app-start')
+    if (i > 0 && started !== undefined) startedMs.push(started)
+    await page.close()
+  }
+  opts.log(`dashboard speed: a sensor page with nothing to show, opened in a new browser profile: its script started after ${summary(startedMs)}`)
+  return startedMs
 }
 
 export interface DashboardBenchOptions {
