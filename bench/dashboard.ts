@@ -139,6 +139,9 @@ export interface PageSpeed {
   floorMs?: number[]
 }
 
+/** Every page is opened as on a 1080p wall screen. */
+const WALL_SCREEN = { viewport: { width: 1920, height: 1080 } }
+
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!
 const summary = (xs: number[]) => xs.length === 0 ? 'not measured' : `median ${median(xs).toFixed(0)} ms, slowest ${Math.max(...xs).toFixed(0)} ms (${xs.length} loads)`
 
@@ -171,7 +174,7 @@ export async function measurePageSpeed (opts: PageSpeedOptions): Promise<PageSpe
     // The first load finds the replica following nobody: it starts listening and reads the whole
     // fleet (cold). Later ones find it following the fleet still (it lingers after a page leaves).
     for (let i = 0; i <= opts.loads; i++) {
-      const page = await browser.newPage({ viewport: { width: 1920, height: 1080 } })
+      const page = await browser.newPage(WALL_SCREEN)
       await page.goto(`${api.url}/dashboard/`)
       await page.getByTestId('sensor-count').waitFor()
       await page.getByTestId('ingest-total').waitFor({ timeout: 60_000 })
@@ -203,10 +206,10 @@ export async function measurePageSpeed (opts: PageSpeedOptions): Promise<PageSpe
 
     // A link opened in a browser that never saw the dashboard: a new profile (browser context), so
     // a new renderer process and nothing cached.
-    result.chartShownMs = await measureSensorPages(async () => await browser.newPage({ viewport: { width: 1920, height: 1080 } }), true, api.url, opts, 'opened in a new browser profile')
+    result.chartShownMs = await measureSensorPages(async () => await browser.newPage(WALL_SCREEN), true, api.url, opts, 'opened in a new browser profile')
     if (result.chartShownMs === undefined) return result
     // From the fleet page, in the same tab, as ops go from the table to a sensor.
-    const tab = await browser.newPage({ viewport: { width: 1920, height: 1080 } })
+    const tab = await browser.newPage(WALL_SCREEN)
     result.chartFromFleetMs = await measureSensorPages(async () => {
       await tab.goto(`${api.url}/dashboard/`)
       await tab.getByTestId('sensor-count').waitFor()
@@ -268,7 +271,7 @@ async function measureSensorPages (open: () => Promise<Page>, closeEach: boolean
 async function measureScriptFloor (browser: Browser, origin: string, opts: PageSpeedOptions): Promise<number[]> {
   const startedMs: number[] = []
   for (let i = 0; i <= opts.loads; i++) {
-    const page = await browser.newPage({ viewport: { width: 1920, height: 1080 } })
+    const page = await browser.newPage(WALL_SCREEN)
     await page.goto(`${origin}/dashboard/sensors/${opts.sensors + 1_000_000}`)
     await page.getByTestId('unknown-sensor').waitFor({ timeout: 30_000 })
     const started = await markMs(page, 'dashboard:app-start')

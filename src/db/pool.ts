@@ -33,8 +33,8 @@ function withTagging (method: (...args: unknown[]) => unknown, args: unknown[], 
  * connect() failed), never by message text.
  *
  * `query_timeout` is the client's own: a query (not a COPY or cursor) unanswered that long closes
- * the connection (a server or network that stopped answering), failing it and any behind it. pg's option of that
- * name is not passed on: its timer's closure holds each query with its rows, which then outlived
+ * the connection (a server or network that stopped answering), failing it and any behind it.
+ * pg's option of that name is not passed on: its timer's closure holds each query with its rows, which then outlived
  * young-generation collections (each promoting megabytes: 15 ms pauses every few dozen reads of a
  * few hundred rows, the p99 of GET /readings/aggregate).
  */
@@ -62,9 +62,9 @@ export class ServiceClient extends pg.Client {
   override query (...args: unknown[]): any {
     // A submittable (COPY, a cursor) answers over time, and tells no end here: not timed.
     const submittable = typeof (args[0] as { submit?: unknown } | null)?.submit === 'function'
-    if (this.readTimeoutMs === 0 || submittable) return withTagging((...a) => (super.query as (...x: unknown[]) => unknown)(...a), args, (err) => tagged(err, this.connectionLost)!)
-    const timer = setTimeout(this.readTimedOut, this.readTimeoutMs)
-    return withTagging((...a) => (super.query as (...x: unknown[]) => unknown)(...a), args, (err) => tagged(err, this.connectionLost)!, () => clearTimeout(timer))
+    const timer = this.readTimeoutMs === 0 || submittable ? undefined : setTimeout(this.readTimedOut, this.readTimeoutMs)
+    return withTagging((...a) => (super.query as (...x: unknown[]) => unknown)(...a), args, (err) => tagged(err, this.connectionLost)!,
+      timer === undefined ? undefined : () => clearTimeout(timer))
   }
 }
 

@@ -33,8 +33,6 @@ interface Props {
 export function Chart ({ options, data, height, label, testId, onDraw }: Props) {
   const box = useRef<HTMLDivElement>(null)
   const chart = useRef<uPlot | undefined>(undefined)
-  // The data the chart was built with or last given, so the same is not drawn twice.
-  const shown = useRef<uPlot.AlignedData | undefined>(undefined)
   const onDrawRef = useRef(onDraw)
   onDrawRef.current = onDraw
 
@@ -46,7 +44,6 @@ export function Chart ({ options, data, height, label, testId, onDraw }: Props) 
     // eslint-disable-next-line new-cap -- the library's own class name
     const plot = new uPlot({ ...options, hooks, width: Math.max(200, element.clientWidth), height }, data, element)
     chart.current = plot
-    shown.current = data
     const resize = new ResizeObserver(() => plot.setSize({ width: Math.max(200, element.clientWidth), height }))
     resize.observe(element)
     return () => {
@@ -57,8 +54,8 @@ export function Chart ({ options, data, height, label, testId, onDraw }: Props) 
   }, [options, height])
 
   useEffect(() => {
-    if (chart.current === undefined || shown.current === data) return
-    shown.current = data
+    // uPlot holds the data it was built with or last given: the same is not drawn twice.
+    if (chart.current === undefined || chart.current.data === data) return
     chart.current.setData(data)
   }, [data])
 
