@@ -7,12 +7,12 @@ import { startTcpProxy, throughProxy, type TcpProxy } from '../helpers/tcp-proxy
 const READ_TIMEOUT_MS = 300
 
 /** A one-connection ServicePool through a proxy the test can freeze, counting the connections it opens. */
-async function poolBehindProxy (t: { teardown (fn: () => unknown): void }): Promise<{ pool: ServicePool, proxy: TcpProxy, connections: () => number }> {
+async function poolBehindProxy (t: { teardown (fn: () => unknown): void }, readTimeoutMs = READ_TIMEOUT_MS): Promise<{ pool: ServicePool, proxy: TcpProxy, connections: () => number }> {
   const db = await freshDatabase(t)
   const target = new URL(db.url)
   const proxy = await startTcpProxy(target.hostname, Number(target.port))
   t.teardown(() => proxy.close())
-  const pool = new ServicePool({ connectionString: throughProxy(db.url, proxy), max: 1, query_timeout: READ_TIMEOUT_MS })
+  const pool = new ServicePool({ connectionString: throughProxy(db.url, proxy), max: 1, query_timeout: readTimeoutMs })
   pool.on('error', () => {})
   t.teardown(() => pool.end())
   let opened = 0
@@ -37,9 +37,11 @@ t.test('a database that stops answering fails the query as unavailable at query_
 })
 
 t.test('an answered query leaves its connection open past query_timeout', async (t) => {
-  const { pool, connections } = await poolBehindProxy(t)
+  // A timeout ten times the query's sleep, so a loaded machine does not run the query past it.
+  const readTimeoutMs = 1000
+  const { pool, connections } = await poolBehindProxy(t, readTimeoutMs)
   t.same((await pool.query('SELECT pg_sleep(0.1)::text AS slept')).rows, [{ slept: '' }], 'slower than nothing, within the timeout')
-  await new Promise((resolve) => setTimeout(resolve, READ_TIMEOUT_MS * 2))
+  await new Promise((resolve) => setTimeout(resolve, readTimeoutMs * 2))
   t.same((await pool.query('SELECT 4 AS n')).rows, [{ n: 4 }])
   t.equal(connections(), 1, 'the same connection: its timer was cleared when it answered')
 })
