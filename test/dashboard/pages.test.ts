@@ -46,6 +46,15 @@ t.test('pages carry a Content-Security-Policy allowing this origin only, with no
   t.notMatch(res.body, /<script(?![^>]*\bsrc=)(?![^>]*type="application\/json")[^>]*>/, 'no inline <script> in the page')
 })
 
+t.test('pages send no opener policy, which would start a new tab\'s renderer only once the page answers, and stay out of frames', async (t) => {
+  for (const url of ['/dashboard/', '/dashboard/sensors/1']) {
+    const res = await app.inject({ method: 'GET', url })
+    t.equal(res.headers['cross-origin-opener-policy'], undefined, url)
+    t.match(String(res.headers['content-security-policy']), /frame-ancestors 'none'/, url)
+    t.equal(res.headers['cross-origin-resource-policy'], 'same-origin', url)
+  }
+})
+
 t.test('hashed assets are cached for a year and sent compressed to browsers that accept it', async (t) => {
   const res = await app.inject({ method: 'GET', url: `/dashboard/assets/${script}`, headers: { 'accept-encoding': 'br, gzip' } })
   t.equal(res.statusCode, 200)
