@@ -79,6 +79,22 @@ t.test('charts in Chromium', { skip: noChromium }, async (t) => {
       ['humidity', 'temperature'], 'a new reading: each chart asked for its own aggregate')
   })
 
+  t.test('a chart follows its card\'s width when the window is resized', async (t) => {
+    const app = await build(t)
+    await postReadings(app, history(Math.floor(Date.now() / (15 * MINUTE)) * 15 * MINUTE))
+    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } })
+    await page.goto(`${await serve(app)}/dashboard/sensors/42`)
+    const canvas = page.getByTestId('chart-temperature').locator('canvas')
+    await canvas.waitFor()
+    const card = page.getByTestId('chart-card-temperature')
+    const wide = (await canvas.boundingBox())!.width
+    t.ok(wide > 1000 && wide <= (await card.boundingBox())!.width, `as wide as its card (${wide} px)`)
+    await page.setViewportSize({ width: 700, height: 900 })
+    await page.waitForFunction(() => document.querySelector('[data-testid="chart-temperature"] canvas')!.getBoundingClientRect().width < 700, undefined, { timeout: 2000 })
+    const narrow = (await canvas.boundingBox())!.width
+    t.ok(narrow <= (await card.boundingBox())!.width && narrow > 500, `narrowed with its card (${narrow} px)`)
+  })
+
   t.test('with READ_TOKENS nothing is embedded: each chart fetches its aggregate once, the feed\'s first snapshot adding no second read', async (t) => {
     const app = await build(t, { readTokens: [TOKEN] })
     const end = Math.floor(Date.now() / (15 * MINUTE)) * 15 * MINUTE

@@ -44,7 +44,12 @@ export function Chart ({ options, data, height, label, testId, onDraw }: Props) 
     // eslint-disable-next-line new-cap -- the library's own class name
     const plot = new uPlot({ ...options, hooks, width: Math.max(200, element.clientWidth), height }, data, element)
     chart.current = plot
-    const resize = new ResizeObserver(() => plot.setSize({ width: Math.max(200, element.clientWidth), height }))
+    const resize = new ResizeObserver(() => {
+      const width = Math.max(200, element.clientWidth)
+      // The first observation comes before the first paint with the width the chart was just
+      // built at: setSize would draw it all again (uPlot redraws on any setSize) for nothing.
+      if (width !== plot.width) plot.setSize({ width, height })
+    })
     resize.observe(element)
     return () => {
       resize.disconnect()
