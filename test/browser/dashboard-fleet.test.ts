@@ -18,7 +18,10 @@ t.test('fleet page in Chromium', { skip: noChromium }, async (t) => {
     t.equal(await textOf(page, 'sensor-count'), '7')
     t.equal(await textOf(page, 'silent-count'), '2')
     t.equal(await textOf(page, 'silent-share'), '28.6%')
-    const rows = await page.locator('[data-testid="sensor-table"] tbody tr').evaluateAll((trs) => trs.map((tr) => [tr.querySelector('td')!.textContent, tr.className]))
+    // The counts come with the page; the table with the live feed's fleet, which may come later.
+    const tableRows = page.locator('[data-testid="sensor-table"] tbody tr')
+    await tableRows.nth(6).waitFor()
+    const rows = await tableRows.evaluateAll((trs) => trs.map((tr) => [tr.querySelector('td')!.textContent, tr.className]))
     t.same(rows.slice(0, 2), [['6', 'silent'], ['7', 'silent']], 'silent first, in the table\'s order (last seen, newest first)')
     t.equal(rows.length, 7)
     t.notOk(rows.slice(2).some(([, cls]) => cls === 'silent'))
