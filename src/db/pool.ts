@@ -34,13 +34,16 @@ function withTagging (method: (...args: unknown[]) => unknown, args: unknown[], 
  *
  * `query_timeout` is the client's own: a query (not a COPY or cursor) unanswered that long closes
  * the connection (a server or network that stopped answering), failing it and any behind it.
- * pg's option of that name is not passed on: its timer's closure holds each query with its rows, which then outlived
- * young-generation collections (each promoting megabytes: 15 ms pauses every few dozen reads of a
- * few hundred rows, the p99 of GET /readings/aggregate).
+ * pg's option of that name is not passed on: its timer's closure holds each query with its rows,
+ * which then outlived young-generation collections (each promoting megabytes: 15 ms pauses every
+ * few dozen reads of a few hundred rows, the p99 of GET /readings/aggregate).
  */
 export class ServiceClient extends pg.Client {
   private connectionLost = false
   private readonly readTimeoutMs: number
+  // Made once per client rather than on every query.
+  private readonly sendQuery = (...args: unknown[]): unknown => (super.query as (...x: unknown[]) => unknown)(...args)
+  private readonly tagQueryError = (err: Error): Error => tagged(err, this.connectionLost)!
   private readonly readTimedOut = () => {
     this.connectionLost = true
     ;(this as unknown as { connection: { stream: { destroy(err: Error): void } } }).connection.stream
@@ -63,8 +66,7 @@ export class ServiceClient extends pg.Client {
     // A submittable (COPY, a cursor) answers over time, and tells no end here: not timed.
     const submittable = typeof (args[0] as { submit?: unknown } | null)?.submit === 'function'
     const timer = this.readTimeoutMs === 0 || submittable ? undefined : setTimeout(this.readTimedOut, this.readTimeoutMs)
-    return withTagging((...a) => (super.query as (...x: unknown[]) => unknown)(...a), args, (err) => tagged(err, this.connectionLost)!,
-      timer === undefined ? undefined : () => clearTimeout(timer))
+    return withTagging(this.sendQuery, args, this.tagQueryError, timer === undefined ? undefined : () => clearTimeout(timer))
   }
 }
 

@@ -40,12 +40,13 @@ export function Chart ({ options, data, height, label, testId, onDraw }: Props) 
   // (and one more paint of the whole page) later.
   useLayoutEffect(() => {
     const element = box.current!
+    const widthOf = () => Math.max(200, element.clientWidth)
     const hooks: uPlot.Hooks.Arrays = { ...options.hooks, draw: [...(options.hooks?.draw ?? []), () => onDrawRef.current?.()] }
     // eslint-disable-next-line new-cap -- the library's own class name
-    const plot = new uPlot({ ...options, hooks, width: Math.max(200, element.clientWidth), height }, data, element)
+    const plot = new uPlot({ ...options, hooks, width: widthOf(), height }, data, element)
     chart.current = plot
     const resize = new ResizeObserver(() => {
-      const width = Math.max(200, element.clientWidth)
+      const width = widthOf()
       // The first observation comes before the first paint with the width the chart was just
       // built at: setSize would draw it all again (uPlot redraws on any setSize) for nothing.
       if (width !== plot.width) plot.setSize({ width, height })
