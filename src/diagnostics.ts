@@ -27,6 +27,15 @@ export interface FoldMessage {
   durationS: number
 }
 
+export interface RollupFoldMessage {
+  /** The SummaryFolder that folded. */
+  source: object
+  /** Queued delta rows, and the entries (one per sensor, variable and minute) they held, folded into the rollups. */
+  deltas: number
+  entries: number
+  durationS: number
+}
+
 export interface PartitionRoundMessage {
   /** The partition service whose round it was. */
   source: object
@@ -56,6 +65,8 @@ function topic<T> (name: string): Topic<T> {
 export const writerFlush = topic<FlushMessage>('iot:writer:flush')
 /** After every fold chunk of the summary folder (src/summary/folder.ts). */
 export const summaryFold = topic<FoldMessage>('iot:summary:fold')
+/** After every rollup fold chunk that folded something (src/summary/folder.ts). */
+export const rollupFold = topic<RollupFoldMessage>('iot:summary:rollup-fold')
 
 /** After every partition maintenance round (src/plugins/partitions.ts). */
 export const partitionRound = topic<PartitionRoundMessage>('iot:partitions:round')

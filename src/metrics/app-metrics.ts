@@ -9,6 +9,8 @@ export interface MetricsSources {
   pool: () => { totalCount: number, idleCount: number, waitingCount: number }
   /** The summary's pending deltas, fleet-wide, asked of the database at scrape time. */
   summaryBacklog: () => Promise<{ deltas: number, readings: number, oldestAgeS: number }>
+  /** What waits in the rollups' queue, fleet-wide, likewise. */
+  rollupBacklog: () => Promise<{ entries: number, oldestAgeS: number }>
 }
 
 /** What a finished POST /readings did with its readings (see README for the definitions). */
@@ -74,6 +76,15 @@ export class AppMetrics {
     registers: [this.registry]
   })
 
+  private readonly rollupEntriesFolded = this.counter('iot_rollup_entries_folded_total', 'Queued entries (one per sensor, variable and minute of a flush) this instance folded into the minute and hour rollups')
+
+  private readonly rollupFoldDuration = new Histogram({
+    name: 'iot_rollup_fold_duration_seconds',
+    help: 'Duration of one rollup fold transaction by this instance that folded something (at most ROLLUP_FOLD_DELAY_MS of queued flushes)',
+    buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+    registers: [this.registry]
+  })
+
   private readonly partitionsCreated = this.counter('iot_readings_partitions_created_total', 'Time partitions of readings this instance created (ahead of time, or for backfilled readings in the default partition)')
   private readonly partitionsDropped = this.counter('iot_readings_partitions_dropped_total', 'Time partitions of readings this instance dropped as older than RETENTION_DAYS')
   private readonly oldestReadingKept = new Gauge({
@@ -89,7 +100,15 @@ export class AppMetrics {
     this.gauge('iot_db_pool_connections', 'Connections open in the database pool, busy or idle', () => sources.pool().totalCount)
     this.gauge('iot_db_pool_idle_connections', 'Open connections in the database pool not in use', () => sources.pool().idleCount)
     this.gauge('iot_db_pool_waiting_clients', 'Queries waiting for a database pool connection', () => sources.pool().waitingCount)
-    this.backlogGauges(sources.summaryBacklog)
+    this.databaseGauges(sources.summaryBacklog, [
+      ['iot_summary_pending_deltas', 'Summary delta rows (one per flush) not yet folded into the per-sensor summary, fleet-wide', (b) => b.deltas],
+      ['iot_summary_pending_readings', 'Readings those pending delta rows hold, fleet-wide', (b) => b.readings],
+      ['iot_summary_oldest_pending_delta_age_seconds', 'Age of the oldest pending delta row (0: none pending): how far the summary lags behind', (b) => b.oldestAgeS]
+    ])
+    this.databaseGauges(sources.rollupBacklog, [
+      ['iot_rollup_pending_entries', 'Entries folded into the summary and queued for the minute and hour rollups, fleet-wide', (b) => b.entries],
+      ['iot_rollup_oldest_pending_age_seconds', 'Age of the oldest entry queued for the rollups (0: none): how far the rollup tables lag behind; reads count what is queued', (b) => b.oldestAgeS]
+    ])
     new Gauge({
       name: 'iot_service_info',
       help: 'Always 1; its labels name the running version and instance',
@@ -119,6 +138,11 @@ export class AppMetrics {
     this.foldDuration.observe(stats.durationS)
   }
 
+  rollupFolded (stats: { entries: number, durationS: number }): void {
+    this.rollupEntriesFolded.inc(stats.entries)
+    this.rollupFoldDuration.observe(stats.durationS)
+  }
+
   staleRead (): void { this.summaryStaleReads.inc() }
 
   partitionsMaintained (round: { created: unknown[], dropped: unknown[], oldestKept: Date | null }): void {
@@ -129,28 +153,27 @@ export class AppMetrics {
   }
 
   /**
-   * Fleet-wide, the same on every replica: one query per scrape for the three. A database that
-   * cannot answer leaves them out of the scrape rather than failing it.
+   * Gauges read from the database, fleet-wide, so the same on every replica: one query per scrape
+   * for the group. A database that cannot answer leaves them out of the scrape rather than failing it.
    */
-  private backlogGauges (read: MetricsSources['summaryBacklog']): void {
-    let scrape: Promise<Awaited<ReturnType<typeof read>> | undefined> | undefined
+  private databaseGauges<T> (read: () => Promise<T>, gauges: Array<[name: string, help: string, pick: (answer: T) => number]>): void {
+    let scrape: Promise<T | undefined> | undefined
     const once = () => {
       scrape ??= read().catch(() => undefined).finally(() => setImmediate(() => { scrape = undefined }))
       return scrape
     }
-    const gauge = (name: string, help: string, pick: (backlog: Awaited<ReturnType<typeof read>>) => number) => new Gauge({
-      name,
-      help,
-      registers: [this.registry],
-      async collect () {
-        const backlog = await once()
-        if (backlog === undefined) this.reset()
-        else this.set(pick(backlog))
-      }
-    })
-    gauge('iot_summary_pending_deltas', 'Summary delta rows (one per flush) not yet folded into the per-sensor summary, fleet-wide', (b) => b.deltas)
-    gauge('iot_summary_pending_readings', 'Readings those pending delta rows hold, fleet-wide', (b) => b.readings)
-    gauge('iot_summary_oldest_pending_delta_age_seconds', 'Age of the oldest pending delta row (0: none pending): how far the summary lags behind', (b) => b.oldestAgeS)
+    for (const [name, help, pick] of gauges) {
+      this.registry.registerMetric(new Gauge({
+        name,
+        help,
+        registers: [],
+        async collect () {
+          const answer = await once()
+          if (answer === undefined) this.reset()
+          else this.set(pick(answer))
+        }
+      }))
+    }
   }
 
   private counter (name: string, help: string): Counter {

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
 import type { AppConfig } from '../config.js'
-import { partitionRound, subscribe, summaryFold, writerFlush } from '../diagnostics.js'
+import { partitionRound, rollupFold, subscribe, summaryFold, writerFlush } from '../diagnostics.js'
 import { metricsRoute } from '../health/schemas.js'
 import { version } from '../version.js'
 import { AppMetrics } from './app-metrics.js'
@@ -14,7 +14,7 @@ declare module 'fastify' {
 
 /**
  * Prometheus metrics for this instance: GET /metrics (open, like /health), HTTP request counts and
- * latencies by route pattern, the writer's flushes and the summary's folds. Register before the routes it measures.
+ * latencies by route pattern, the writer's flushes, the summary's and the rollups' folds. Register before the routes it measures.
  */
 export default fp(async function metrics (fastify: FastifyInstance, opts: { config: AppConfig }) {
   const appMetrics = new AppMetrics({
@@ -23,12 +23,14 @@ export default fp(async function metrics (fastify: FastifyInstance, opts: { conf
     writeQueueDepth: () => fastify.writer.queueDepth,
     flushesInFlight: () => fastify.writer.flushesInFlight,
     pool: () => fastify.pg.pool,
-    summaryBacklog: () => fastify.summary.backlog()
+    summaryBacklog: () => fastify.summary.backlog(),
+    rollupBacklog: () => fastify.summary.rollupBacklog()
   })
   fastify.decorate('metrics', appMetrics)
   const unsubscribe = [
     subscribe(writerFlush, fastify.writer, (flush) => appMetrics.flushed(flush)),
     subscribe(summaryFold, fastify.summary, (fold) => appMetrics.folded(fold)),
+    subscribe(rollupFold, fastify.summary, (fold) => appMetrics.rollupFolded(fold)),
     subscribe(partitionRound, fastify.partitions, (round) => appMetrics.partitionsMaintained(round))
   ]
   fastify.addHook('onClose', async () => { for (const off of unsubscribe) off() })

@@ -1,6 +1,6 @@
 import type { Pool } from 'pg'
 import { isoUtc } from '../db/sql.js'
-import { summaryFold } from '../diagnostics.js'
+import { rollupFold, summaryFold } from '../diagnostics.js'
 
 /** What one fold transaction may take: the oldest delta rows, at most `deltas` of them holding at most `pairs` pairs (always one row at least). */
 export interface ChunkLimits {
@@ -56,6 +56,21 @@ SELECT count(*)::int8::text AS deltas, coalesce(sum(n_readings), 0)::int8::text 
   ${isoUtc('min(created_at)')} AS oldest_at,
   coalesce(extract(epoch FROM statement_timestamp() - min(created_at)), 0)::float8 AS oldest_age_s
 FROM sensor_summary_deltas`
+
+/** What waits in the rollups' queue (folded into the summary, not yet into the rollups). */
+export interface RollupBacklog {
+  /** Queued rows: one per summary delta row folded. */
+  deltas: number
+  /** Entries they hold: one per (sensor, variable, minute) of each flush. */
+  entries: number
+  /** Seconds since the oldest of them was queued, by the database's clock; 0 when none is. */
+  oldestAgeS: number
+}
+
+const ROLLUP_BACKLOG_SQL = `
+SELECT count(*)::int8::text AS deltas, coalesce(sum(n_pairs), 0)::int8::text AS entries,
+  coalesce(extract(epoch FROM statement_timestamp() - min(queued_at)), 0)::float8 AS oldest_age_s
+FROM rollup_deltas`
 
 interface Waiter {
   horizon: bigint
@@ -123,9 +138,15 @@ export class SummaryFolder {
    * left (undefined: it took all it saw, or nothing was old enough).
    */
   async foldRollupChunk (limits: ChunkLimits = this.rollupLimits, delayMs = this.rollupFolding.delayMs): Promise<bigint | undefined> {
-    const { rows } = await this.pool.query<{ next_id: string | null }>(
-      "SELECT next_id FROM fold_rollup_deltas_chunk($1, $2, $3 * interval '1 millisecond')", [limits.deltas, limits.pairs, delayMs])
-    return rows[0]!.next_id === null ? undefined : BigInt(rows[0]!.next_id)
+    const started = process.hrtime.bigint()
+    const { rows } = await this.pool.query<{ folded_deltas: string, folded_pairs: string, next_id: string | null }>(
+      "SELECT * FROM fold_rollup_deltas_chunk($1, $2, $3 * interval '1 millisecond')", [limits.deltas, limits.pairs, delayMs])
+    const row = rows[0]!
+    const deltas = Number(row.folded_deltas)
+    if (deltas > 0) {
+      rollupFold.publish({ source: this, deltas, entries: Number(row.folded_pairs), durationS: Number(process.hrtime.bigint() - started) / 1e9 })
+    }
+    return row.next_id === null ? undefined : BigInt(row.next_id)
   }
 
   /**
@@ -190,6 +211,13 @@ export class SummaryFolder {
     const { rows } = await this.pool.query<{ deltas: string, readings: string, oldest_at: string | null, oldest_age_s: number }>(BACKLOG_SQL)
     const row = rows[0]!
     return { deltas: Number(row.deltas), readings: Number(row.readings), oldestAt: row.oldest_at ?? undefined, oldestAgeS: row.oldest_age_s }
+  }
+
+  /** What waits in the rollups' queue: one pass over its narrow columns (none of its arrays). */
+  async rollupBacklog (): Promise<RollupBacklog> {
+    const { rows } = await this.pool.query<{ deltas: string, entries: string, oldest_age_s: number }>(ROLLUP_BACKLOG_SQL)
+    const row = rows[0]!
+    return { deltas: Number(row.deltas), entries: Number(row.entries), oldestAgeS: row.oldest_age_s }
   }
 
   /** Stops folding after the chunk in progress (waited for); waiting reads are answered at once. */

@@ -83,6 +83,31 @@ t.test('summary folds are observed, with the delta rows they fold', async (t) =>
   t.equal(value(after, 'iot_summary_fold_duration_seconds')! - value(before, 'iot_summary_fold_duration_seconds')!, 1, 'one fold, by the read')
 })
 
+t.test('rollup folds are observed, and the rollups\' queue shows what waits in it', async (t) => {
+  const app = await build(t, { databaseUrl, summaryFoldIntervalMs: 0, rollupFoldDelayMs: 3_600_000 })
+  await app.summary.drain()
+  while (await app.summary.foldRollupChunk(undefined, 0) !== undefined); // what earlier tests queued
+  const before = await scrape(app)
+  t.equal(value(before, 'iot_rollup_pending_entries'), 0)
+  t.equal(value(before, 'iot_rollup_oldest_pending_age_seconds'), 0)
+
+  // One entry per sensor, variable and minute of a flush: 2 in the first flush, 1 in the second.
+  await app.inject({ method: 'POST', url: '/readings', payload: [reading({ sensor_id: 700 }), reading({ sensor_id: 700, timestamp: '2024-05-01T12:00:30Z' }), reading({ sensor_id: 701 })] })
+  await app.inject({ method: 'POST', url: '/readings', payload: reading({ sensor_id: 700, timestamp: '2024-05-01T12:05:00Z' }) })
+  await app.summary.drain() // the summary folds them; the rollups' queue keeps them for an hour
+  const queued = await scrape(app)
+  t.equal(value(queued, 'iot_rollup_pending_entries'), 3)
+  t.ok(value(queued, 'iot_rollup_oldest_pending_age_seconds')! > 0, 'the queue\'s age')
+  t.equal(value(queued, 'iot_rollup_fold_duration_seconds'), value(before, 'iot_rollup_fold_duration_seconds'), 'a fold that finds nothing old enough is not observed')
+
+  t.equal(await app.summary.foldRollupChunk(undefined, 0), undefined, 'one fold takes the queue')
+  const folded = await scrape(app)
+  t.equal(value(folded, 'iot_rollup_pending_entries'), 0)
+  t.equal(value(folded, 'iot_rollup_oldest_pending_age_seconds'), 0)
+  t.equal(value(folded, 'iot_rollup_entries_folded_total')! - value(before, 'iot_rollup_entries_folded_total')!, 3)
+  t.equal(value(folded, 'iot_rollup_fold_duration_seconds')! - value(before, 'iot_rollup_fold_duration_seconds')!, 1, 'one fold observed')
+})
+
 t.test('HTTP requests are counted by route pattern and status, never by raw URL', async (t) => {
   const app = await build(t, { databaseUrl })
   await app.inject({ method: 'POST', url: '/readings', payload: reading({ sensor_id: 200 }) })
