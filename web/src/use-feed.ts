@@ -13,24 +13,25 @@ export interface Feed {
 }
 
 /**
- * Whether the page's data already shows the followed sensors as the feed's first snapshot has
- * them; undefined while the page cannot tell yet (its data still loading).
+ * Whether the page's data already shows the followed sensors as the feed has them; undefined
+ * while the page cannot tell yet (its data still loading).
  */
-export type ShowsSnapshot = (sensors: Map<number, FleetSensor>) => boolean | undefined
+export type ShowsSensors = (sensors: Map<number, FleetSensor>) => boolean | undefined
 
 /**
  * Follows the live feed (the whole fleet, or one sensor) while the component is mounted. Each
- * event bumps `version`, but for the first snapshot when `showsFirst` says the page's data shows
- * it already: reloading it all then would fetch the same again. Asked again after each render
- * while it cannot tell; a later event settles it as a change.
+ * event bumps `version`, but not when `shows` says the page's data shows the sensors as the event
+ * leaves them: reloading it all then would fetch the same again. That happens with the first
+ * snapshot, and with a change a fold announces while, or just after, the page read what it folded.
+ * Asked again after each render while it cannot tell.
  */
-export function useFeed (sensorId?: number, showsFirst?: ShowsSnapshot): Feed {
+export function useFeed (sensorId?: number, shows?: ShowsSensors): Feed {
   const sensors = useRef(new Map<number, FleetSensor>())
   const [state, setState] = useState<Omit<Feed, 'sensors'>>({ version: 0, loaded: false, status: 'connecting' })
   const onUnauthorized = useOnUnauthorized()
-  const showsRef = useRef(showsFirst)
-  showsRef.current = showsFirst
-  // The first snapshot's bump, held while showsFirst cannot tell.
+  const showsRef = useRef(shows)
+  showsRef.current = shows
+  // An event's bump, held while `shows` cannot tell.
   const held = useRef(false)
 
   useEffect(() => {
@@ -41,18 +42,24 @@ export function useFeed (sensorId?: number, showsFirst?: ShowsSnapshot): Feed {
       held.current = false
       setState((s) => ({ ...s, version: s.version + 1, loaded: true }))
     }
+    // Bumps unless the page shows the sensors as they are now; holds the bump while it cannot tell.
+    const bumpUnlessShown = () => {
+      const shown = showsRef.current === undefined ? false : showsRef.current(sensors.current)
+      if (shown === false) return bump()
+      held.current = shown === undefined
+      setState((s) => ({ ...s, loaded: true }))
+    }
     followFeed(path, {
       fleet (all) {
         sensors.current = new Map(all.map((s) => [s.sensor_id, s]))
-        const shown = first && showsRef.current !== undefined ? showsRef.current(sensors.current) : false
+        // A later snapshot (after a reconnect) may follow changes the page missed: it reloads.
+        if (!first) return bump()
         first = false
-        if (shown === false) return bump()
-        held.current = shown === undefined
-        setState((s) => ({ ...s, loaded: true }))
+        bumpUnlessShown()
       },
       sensors (changed) {
         for (const sensor of changed) sensors.current.set(sensor.sensor_id, sensor)
-        bump()
+        bumpUnlessShown()
       },
       status (status, retryInMs) {
         setState((s) => ({ ...s, status, retryInMs }))

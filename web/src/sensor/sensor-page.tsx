@@ -31,8 +31,9 @@ function sameSensor (shown: SensorDetail, followed: FleetSensor | undefined): bo
 
 /** One sensor: latest value of each variable, its lifespan, charts and newest readings, all kept live. */
 export function SensorPage ({ sensorId }: { sensorId: number }) {
-  // The feed's first snapshot reloads nothing if the sensor it holds is the one shown (embedded in
-  // the page or fetched): the charts and readings were read after it, so hold all it counts.
+  // A feed event reloads nothing if the sensor it holds is the one shown (embedded in the page or
+  // fetched): the charts and readings were read after it, so hold all it counts. So the first
+  // snapshot, and the change the fold of this page's own read announces, cost no second read.
   const feed = useFeed(sensorId, (sensors) => {
     if (sensor !== undefined) return sameSensor(sensor, sensors.get(sensorId))
     if (unknown) return !sensors.has(sensorId)
