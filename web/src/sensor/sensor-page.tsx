@@ -23,19 +23,22 @@ function rangeFromUrl (): ChartRange {
   return chartRangeOf(new URLSearchParams(location.search).get('range'))
 }
 
-/** Whether the sensor as the page shows it is the sensor as the feed has it: no reading since. */
-function sameSensor (shown: SensorDetail, followed: FleetSensor | undefined): boolean {
-  return followed !== undefined && followed.reading_count === shown.reading_count &&
-    followed.variables.join('\n') === shown.variables.map((v) => v.variable).join('\n')
+/**
+ * Whether the page shows every reading the feed has of the sensor. The feed may lag behind the
+ * page: its snapshot can predate the fold that the page's own read waited for.
+ */
+function showsAllOf (shown: SensorDetail, followed: FleetSensor | undefined): boolean {
+  return followed === undefined || (followed.reading_count <= shown.reading_count &&
+    followed.variables.every((variable) => shown.variables.some((v) => v.variable === variable)))
 }
 
 /** One sensor: latest value of each variable, its lifespan, charts and newest readings, all kept live. */
 export function SensorPage ({ sensorId }: { sensorId: number }) {
-  // A feed event reloads nothing if the sensor it holds is the one shown (embedded in the page or
-  // fetched): the charts and readings were read after it, so hold all it counts. So the first
+  // A feed event reloads nothing if the page (embedded data or fetched) shows all the feed has of
+  // the sensor: the charts and readings were read after it, so hold all it counts. So the first
   // snapshot, and the change the fold of this page's own read announces, cost no second read.
   const feed = useFeed(sensorId, (sensors) => {
-    if (sensor !== undefined) return sameSensor(sensor, sensors.get(sensorId))
+    if (sensor !== undefined) return showsAllOf(sensor, sensors.get(sensorId))
     if (unknown) return !sensors.has(sensorId)
     return detail.error === undefined ? undefined : false
   })
