@@ -59,8 +59,6 @@ FROM sensor_summary_deltas`
 
 /** What waits in the rollups' queue (folded into the summary, not yet into the rollups). */
 export interface RollupBacklog {
-  /** Queued rows: one per summary delta row folded. */
-  deltas: number
   /** Entries they hold: one per (sensor, variable, minute) of each flush. */
   entries: number
   /** Seconds since the oldest of them was queued, by the database's clock; 0 when none is. */
@@ -68,7 +66,7 @@ export interface RollupBacklog {
 }
 
 const ROLLUP_BACKLOG_SQL = `
-SELECT count(*)::int8::text AS deltas, coalesce(sum(n_pairs), 0)::int8::text AS entries,
+SELECT coalesce(sum(n_pairs), 0)::int8::text AS entries,
   coalesce(extract(epoch FROM statement_timestamp() - min(queued_at)), 0)::float8 AS oldest_age_s
 FROM rollup_deltas`
 
@@ -215,9 +213,9 @@ export class SummaryFolder {
 
   /** What waits in the rollups' queue: one pass over its narrow columns (none of its arrays). */
   async rollupBacklog (): Promise<RollupBacklog> {
-    const { rows } = await this.pool.query<{ deltas: string, entries: string, oldest_age_s: number }>(ROLLUP_BACKLOG_SQL)
+    const { rows } = await this.pool.query<{ entries: string, oldest_age_s: number }>(ROLLUP_BACKLOG_SQL)
     const row = rows[0]!
-    return { deltas: Number(row.deltas), entries: Number(row.entries), oldestAgeS: row.oldest_age_s }
+    return { entries: Number(row.entries), oldestAgeS: row.oldest_age_s }
   }
 
   /** Stops folding after the chunk in progress (waited for); waiting reads are answered at once. */

@@ -47,7 +47,8 @@ export function useFeed (sensorId?: number, shows?: ShowsSensors): Feed {
       const shown = showsRef.current === undefined ? false : showsRef.current(sensors.current)
       if (shown === false) return bump()
       held.current = shown === undefined
-      setState((s) => ({ ...s, loaded: true }))
+      // The same state once loaded: a change the page shows already renders nothing.
+      setState((s) => s.loaded ? s : { ...s, loaded: true })
     }
     followFeed(path, {
       fleet (all) {
