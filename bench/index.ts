@@ -3,7 +3,7 @@ import { startApiProcess } from './api-process.js'
 import { measureAuthCost } from './auth-cost.js'
 import { benchDatabase } from './database.js'
 import { runDashboardBench } from './dashboard.js'
-import { runAggregateBench } from './aggregate.js'
+import { runAggregateBench, runFoldDelayBench } from './aggregate.js'
 import { runFleetBench } from './fleet.js'
 import { copyCeiling, runIngestBench } from './ingest.js'
 import { runPartitionBench } from './partitions.js'
@@ -12,7 +12,7 @@ import { runBacklogBench } from './summary-backlog.js'
 import { measureSummaryCost } from './summary-cost.js'
 import { runValidationBench } from './validation.js'
 
-// npm run bench [-- --duration 10 --readings 1000000 --skip-reads --skip-dashboard --backlog-only --pending 10000000 --aggregate-only --aggregate-sensors 10 --aggregate-rounds 2 --auth-only --fleet-only --rounds 3 --validation-only]: ingest throughput and latency,
+// npm run bench [-- --duration 10 --readings 1000000 --skip-reads --skip-dashboard --backlog-only --pending 10000000 --aggregate-only --aggregate-sensors 10 --aggregate-rounds 2 --fold-delay-only --auth-only --fleet-only --rounds 3 --validation-only]: ingest throughput and latency,
 // what the summary adds to a flush, then read latency over a seeded fleet, against a scratch
 // database on DATABASE_URL's server (or an in-memory embedded PGlite), with the COPY ceiling
 // measured in the same run.
@@ -31,6 +31,8 @@ const { values } = parseArgs({
     'aggregate-only': { type: 'boolean', default: false },
     'aggregate-sensors': { type: 'string', default: '10' },
     'aggregate-rounds': { type: 'string', default: '2' },
+    // --fold-delay-only: only the rollup folds' time per reading at 5 s against the default ROLLUP_FOLD_DELAY_MS (ABBA, --rounds, 120 s a side).
+    'fold-delay-only': { type: 'boolean', default: false },
     // --rounds: ABBA rounds of the per-sensor token, fleet evaluation and partitioned ingest costs (more rounds, a tighter interval).
     rounds: { type: 'string', default: '3' },
     // --auth-only: only the ABBA cost of per-sensor tokens on the single-reading path.
@@ -60,6 +62,8 @@ try {
     await runPartitionBench({ databaseUrl: db.url, log: console.log, durationS, rounds })
   } else if (values['aggregate-only']) {
     await aggregate()
+  } else if (values['fold-delay-only']) {
+    await runFoldDelayBench({ databaseUrl: db.url, log: console.log, rounds })
   } else if (values['auth-only']) {
     await measureAuthCost({ databaseUrl: db.url, log: console.log, durationS: Math.min(durationS, 5), rounds, devices: 1000 })
   } else if (values['fleet-only']) {
@@ -93,6 +97,7 @@ try {
       await runReadBench({ databaseUrl: db.url, log: console.log, readings, sensors: 10_000, durationS })
       await runBacklogBench({ databaseUrl: db.url, log: console.log, pendingReadings: Number(values.pending), durationS })
       await aggregate()
+      await runFoldDelayBench({ databaseUrl: db.url, log: console.log, rounds: 1 })
     }
     await runFleetBench({ databaseUrl: db.url, log: console.log, durationS: Math.min(durationS, 5), rounds })
     // The live feed's cost on ingest (ABBA) and page speed over 10 million readings (npm run bench:dashboard alone).
