@@ -87,8 +87,8 @@ t.test('summary fold chunks and the read wait have defaults and bounds', async (
   t.throws(() => loadConfig({ SUMMARY_READ_WAIT_MS: '60001' }), { message: /SUMMARY_READ_WAIT_MS/ })
 })
 
-t.test('ROLLUP_FOLD_DELAY_MS is 5 s by default, 0 to an hour', async (t) => {
-  t.equal(loadConfig({}).rollupFoldDelayMs, 5000)
+t.test('ROLLUP_FOLD_DELAY_MS is 60 s by default, 0 to an hour', async (t) => {
+  t.equal(loadConfig({}).rollupFoldDelayMs, 60_000)
   t.equal(loadConfig({ ROLLUP_FOLD_DELAY_MS: '0' }).rollupFoldDelayMs, 0)
   t.throws(() => loadConfig({ ROLLUP_FOLD_DELAY_MS: '3600001' }), { message: /ROLLUP_FOLD_DELAY_MS/ })
 })

@@ -80,7 +80,7 @@ export class AppMetrics {
 
   private readonly rollupFoldDuration = new Histogram({
     name: 'iot_rollup_fold_duration_seconds',
-    help: 'Duration of one rollup fold transaction by this instance that folded something (at most ROLLUP_FOLD_DELAY_MS of queued flushes)',
+    help: 'Duration of one rollup fold transaction by this instance that folded something (what waited ROLLUP_FOLD_DELAY_MS, or a full queue)',
     buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
     registers: [this.registry]
   })

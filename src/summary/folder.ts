@@ -16,12 +16,16 @@ export interface RollupFolding {
   maxLimits: ChunkLimits
   /** How long the oldest queued row waits before a fold takes the queue. */
   delayMs: number
+  /** Entries that make the queue full: a fold takes it then, whatever its age. */
+  fullEntries: number
 }
 
 // A fold upserts each (sensor, variable, minute) and (sensor, variable, hour) row it meets once,
-// however many flushes it takes: so it takes a few seconds of them at a time, up to ten summary
-// chunks' worth (500,000 entries of 10,000 sensors: about 0.6 s of database time on the 2-core machine).
-export const DEFAULT_ROLLUP_FOLDING: RollupFolding = { maxLimits: { deltas: 10_000, pairs: 500_000 }, delayMs: 5000 }
+// however many flushes it takes, and those upserts, not the entries, are most of its cost when
+// each sensor reports every few seconds: so the queue waits up to a minute, each minute row then
+// upserted about once. Reads scan the queued entries of their sensor, so a queue that fills a
+// fold (500,000 entries: 50 s of 10,000 readings/s, 4 s of the 2-core machine's most) is folded at once.
+export const DEFAULT_ROLLUP_FOLDING: RollupFolding = { maxLimits: { deltas: 10_000, pairs: 500_000 }, delayMs: 60_000, fullEntries: 500_000 }
 
 /** One chunk folded. */
 export interface FoldStats {
@@ -69,6 +73,11 @@ const ROLLUP_BACKLOG_SQL = `
 SELECT coalesce(sum(n_pairs), 0)::int8::text AS entries,
   coalesce(extract(epoch FROM statement_timestamp() - min(queued_at)), 0)::float8 AS oldest_age_s
 FROM rollup_deltas`
+
+// A full queue is due at once (min_age 0). n_pairs: the queue's size without detoasting its arrays.
+const ROLLUP_FOLD_SQL = `
+SELECT * FROM fold_rollup_deltas_chunk($1, $2,
+  CASE WHEN (SELECT coalesce(sum(n_pairs), 0) FROM rollup_deltas) >= $4::int8 THEN interval '0' ELSE $3 * interval '1 millisecond' END)`
 
 interface Waiter {
   horizon: bigint
@@ -132,13 +141,13 @@ export class SummaryFolder {
   /**
    * Folds one chunk of the deltas queued for the rollups (migration 1733100000001: summary folds
    * queue what they take) into the minute and hour rollups, in one transaction, once the oldest
-   * was queued `delayMs` ago (migration 1733200000000); resolves with the oldest queued row it
-   * left (undefined: it took all it saw, or nothing was old enough).
+   * was queued `delayMs` ago (migration 1733200000000) or the queue holds `fullEntries`; resolves
+   * with the oldest queued row it left (undefined: it took all it saw, or nothing was due).
    */
-  async foldRollupChunk (limits: ChunkLimits = this.rollupLimits, delayMs = this.rollupFolding.delayMs): Promise<bigint | undefined> {
+  async foldRollupChunk (limits: ChunkLimits = this.rollupLimits, delayMs = this.rollupFolding.delayMs, fullEntries = this.rollupFolding.fullEntries): Promise<bigint | undefined> {
     const started = process.hrtime.bigint()
     const { rows } = await this.pool.query<{ folded_deltas: string, folded_pairs: string, next_id: string | null }>(
-      "SELECT * FROM fold_rollup_deltas_chunk($1, $2, $3 * interval '1 millisecond')", [limits.deltas, limits.pairs, delayMs])
+      ROLLUP_FOLD_SQL, [limits.deltas, limits.pairs, delayMs, fullEntries])
     const row = rows[0]!
     const deltas = Number(row.folded_deltas)
     if (deltas > 0) {

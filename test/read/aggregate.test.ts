@@ -193,6 +193,23 @@ t.test('a folder with a rollup delay leaves the queue to a later fold, and reads
   t.equal(body.buckets.reduce((n: number, b: Bucket) => n + b.count, 0), 720, 'every reading counted once')
 })
 
+t.test('a folder folds the rollups\' queue at once when it holds fullEntries, however young', async (t) => {
+  await post(app, series(9, 'temperature', 120, 5), false)
+  while ((await app.pg.query('SELECT next_id FROM fold_summary_deltas_chunk(1000, 50000)')).rows[0].next_id !== null);
+  const entries = async () => Number((await app.pg.query('SELECT coalesce(sum(n_pairs), 0)::int8 AS n FROM rollup_deltas')).rows[0].n)
+  const queued = await entries()
+  t.ok(queued > 0, 'the summary fold queued its deltas')
+  const notFull = new SummaryFolder(app.pg.pool, DEFAULT_CHUNK_LIMITS, { ...DEFAULT_ROLLUP_FOLDING, delayMs: 3_600_000, fullEntries: queued + 1 })
+  t.equal(await notFull.foldRollupChunk(), undefined)
+  t.equal(await entries(), queued, 'one entry short of full, and young: the queue waits')
+  const full = new SummaryFolder(app.pg.pool, DEFAULT_CHUNK_LIMITS, { ...DEFAULT_ROLLUP_FOLDING, delayMs: 3_600_000, fullEntries: queued })
+  await full.foldRollupChunk()
+  t.equal(await entries(), 0, 'full: folded at once')
+  const [from, to] = ['2024-05-01T10:00:00Z', '2024-05-01T11:00:00Z']
+  const body = await get(`/readings/aggregate?sensor_id=9&variable=temperature&from=${from}&to=${to}&bucket=5m`)
+  sameBuckets(t, body.buckets, await expected(9, 'temperature', from, to, 300), 'from the rollups')
+})
+
 t.test('rebuild_reading_rollups() recomputes the rollups from readings stored without the writer (the migration\'s backfill)', async (t) => {
   await app.pg.query(`
     INSERT INTO readings (sensor_id, ts, variable, value, unit)
