@@ -1,4 +1,5 @@
 import autocannon from 'autocannon'
+import parsePrometheusTextFormat from 'parse-prometheus-text-format'
 import pg from 'pg'
 import { request } from 'undici'
 import { abba, checkpoint, formatChange, type AbbaResult } from './abba.js'
@@ -90,8 +91,8 @@ async function measure (url: string, scenario: string, path: () => string, durat
 /** Seconds this API instance spent in rollup fold transactions that folded something (its /metrics). */
 async function rollupFoldS (url: string): Promise<number> {
   const res = await request(`${url}/metrics`)
-  const sum = /^iot_rollup_fold_duration_seconds_sum (\S+)$/m.exec(await res.body.text())
-  return sum === null ? 0 : Number(sum[1])
+  const folds = parsePrometheusTextFormat(await res.body.text()).find((family) => family.name === 'iot_rollup_fold_duration_seconds')
+  return Number(folds?.metrics[0]?.sum ?? 0)
 }
 
 /**

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs'
 import { hostname } from 'node:os'
 import { z } from 'zod'
 import { parseTokenGrants, TokenFormatError, type TokenGrant, type TokenSpec } from './auth/token-grants.js'
+import { DEFAULT_ROLLUP_FOLDING } from './summary/folder.js'
 
 const int = (min: number, max: number) =>
   z.coerce
@@ -47,7 +48,7 @@ export const envSchema = z.object({
   SUMMARY_FOLD_CHUNK_DELTAS: int(1, 100_000).default(1000),
   SUMMARY_FOLD_CHUNK_PAIRS: int(1, 10_000_000).default(50_000),
   SUMMARY_READ_WAIT_MS: int(0, 60_000).default(500),
-  ROLLUP_FOLD_DELAY_MS: int(0, 3_600_000).default(60_000),
+  ROLLUP_FOLD_DELAY_MS: int(0, 3_600_000).default(DEFAULT_ROLLUP_FOLDING.delayMs),
   INSTANCE_ID: z.string().min(1).default(hostname()),
   // Time partitions of readings (docs/design/partitions.md): width as hours or days, e.g. 6h, 1d, 7d.
   PARTITION_INTERVAL: z.string().regex(/^[1-9][0-9]{0,3}[hd]$/, { error: 'expected hours or days, like 6h, 1d or 7d' }).default('7d'),
